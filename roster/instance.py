@@ -240,7 +240,7 @@ def resolve(doc: InstanceFile, base: Path | None = None, name: str = "instance.y
     staff: list[Doctor] = []
     if doc.staff:
         staff_path = (base or Path(".")) / doc.staff
-        staff = import_staff(staff_path)
+        staff = import_staff(staff_path, doc.legevakt)
     doctors = _merge(doc, staff, name)
     try:
         ruleset = load_ruleset(doc.ruleset)

@@ -1,0 +1,415 @@
+"""The independent checker: every broken rule in a roster, with shift, doctor, rule id and
+source.
+
+This is the oracle the solver is tested against, and a leader can run it on a roster made by
+hand. It must never import the solver. One function per rule id, `check_<rule id>`,
+registered in CHECKS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from roster.calendar import Shift
+from roster.eligibility import (
+    absence_during,
+    competent_alone,
+    courses_valid,
+    exemption_rule,
+    in_pool,
+    practice_window,
+)
+from roster.exchange import Roster
+from roster.glossary import ABSENCE_NO, describe_shift
+from roster.instance import Instance
+from roster.model import BigHoliday, Doctor, Mode, Role, StrictModel
+from roster.rules import (
+    SOFT_RULES,
+    BigHolidayRotationParams,
+    CompetenceBackupParams,
+    DayOffAfterNightParams,
+    MaxCountParams,
+    MinGapDaysParams,
+    RestAfterDutyParams,
+    WishesParams,
+)
+
+
+class Finding(StrictModel):
+    """One broken rule (or, for soft rules, one remark)."""
+
+    rule: str
+    message: str
+    source: str
+    date: dt.date | None = None
+    shift_id: str | None = None
+    shift_label: str | None = None
+    doctor_id: str | None = None
+    doctor_name: str | None = None
+    soft: bool = False
+
+    def __str__(self) -> str:
+        parts = []
+        if self.date:
+            parts.append(self.date.isoformat())
+        if self.shift_label:
+            parts.append(self.shift_label)
+        head = " ".join(parts)
+        who = f"{self.doctor_name} ({self.doctor_id})" if self.doctor_id else ""
+        lead = " – ".join(p for p in (head, who) if p)
+        return f"{lead}: {self.message} [{self.rule}; {self.source}]"
+
+
+class DayOff(StrictModel):
+    doctor_id: str
+    date: dt.date
+    after_shift: str
+
+
+class CheckResult(StrictModel):
+    breaches: tuple[Finding, ...]
+    remarks: tuple[Finding, ...]
+    days_off: tuple[DayOff, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.breaches
+
+    def by_rule(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for b in self.breaches:
+            out[b.rule] += 1
+        return dict(out)
+
+
+@dataclass
+class Ctx:
+    """What every check needs, computed once."""
+
+    instance: Instance
+    roster: Roster
+    shifts: dict[str, Shift] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shifts = {s.id: s for s in self.instance.shifts}
+
+    @cached_property
+    def duties(self) -> dict[str, list[Shift]]:
+        """Each doctor's duties in time order (unknown shift ids are the reader's business)."""
+        out: dict[str, list[Shift]] = defaultdict(list)
+        for a in self.roster.assignments:
+            if a.shift_id in self.shifts and self.instance.has_doctor(a.doctor_id):
+                out[a.doctor_id].append(self.shifts[a.shift_id])
+        for lst in out.values():
+            lst.sort(key=lambda s: (s.t0, s.type_id))
+        return out
+
+    @cached_property
+    def staffed(self) -> dict[str, list[str]]:
+        return self.roster.by_shift()
+
+    def finding(
+        self, rule: str, message: str, shift: Shift | None = None, doctor: Doctor | None = None,
+        day: dt.date | None = None,
+    ) -> Finding:
+        when = shift.date if shift else day or self.instance.period.start
+        return Finding(
+            rule=rule,
+            message=message,
+            source=self.instance.rules.source(rule, when).cite(),
+            date=shift.date if shift else day,
+            shift_id=shift.id if shift else None,
+            shift_label=describe_shift(shift) if shift else None,
+            doctor_id=doctor.id if doctor else None,
+            doctor_name=doctor.name if doctor else None,
+            soft=rule in SOFT_RULES,
+        )
+
+    def each_assignment(self) -> list[tuple[Doctor, Shift]]:
+        return [
+            (self.instance.doctor(d), s) for d, lst in sorted(self.duties.items()) for s in lst
+        ]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_coverage(c: Ctx) -> list[Finding]:
+    out = []
+    for s in c.instance.shifts:
+        n = len(c.staffed.get(s.id, []))
+        if s.needed_always and n < s.doctors:
+            missing = s.doctors - n
+            out.append(c.finding("coverage", f"ubemannet: mangler {missing} av {s.doctors} lege(r)", s))
+        elif n > s.doctors:
+            out.append(c.finding("coverage", f"for mange leger: {n}, vakten trenger {s.doctors}", s))
+    return out
+
+
+def check_pool(c: Ctx) -> list[Finding]:
+    return [
+        c.finding("pool", f"legens kommune «{d.municipality}» deltar ikke i denne vakttypen", s, d)
+        for d, s in c.each_assignment()
+        if not in_pool(d, s)
+    ]
+
+
+def check_absence(c: Ctx) -> list[Finding]:
+    out = []
+    for d, s in c.each_assignment():
+        a = absence_during(d, s)
+        if a is not None:
+            what = ABSENCE_NO[a.kind]
+            out.append(c.finding("absence", f"vakten overlapper {what} {a.start:%d.%m}–{a.end:%d.%m}", s, d))
+    return out
+
+
+def check_one_at_a_time(c: Ctx) -> list[Finding]:
+    out = []
+    for doctor_id, lst in sorted(c.duties.items()):
+        d = c.instance.doctor(doctor_id)
+        for i, s in enumerate(lst):
+            for t in lst[i + 1 :]:
+                if t.t0 >= s.t1:
+                    break
+                if t.id == s.id:
+                    out.append(c.finding("one_at_a_time", "står to ganger på samme vakt", s, d))
+                else:
+                    out.append(c.finding("one_at_a_time", f"overlapper med {describe_shift(t)}", s, d))
+    return out
+
+
+def _exemption_check(rule: str) -> Callable[[Ctx], list[Finding]]:
+    def check(c: Ctx) -> list[Finding]:
+        out = []
+        for d, s in c.each_assignment():
+            if any(exemption_rule(d, ex, s, c.instance.rules) == rule for ex in d.exemptions):
+                out.append(c.finding(rule, "legen har fritak fra denne vakten", s, d))
+        return out
+
+    check.__name__ = f"check_{rule}"
+    return check
+
+
+check_age_exemption = _exemption_check("age_exemption")
+check_age_exemption_local = _exemption_check("age_exemption_local")
+check_pregnancy_exemption = _exemption_check("pregnancy_exemption")
+check_breastfeeding_exemption = _exemption_check("breastfeeding_exemption")
+check_granted_exemption = _exemption_check("granted_exemption")
+
+
+def check_courses_required(c: Ctx) -> list[Finding]:
+    return [
+        c.finding("courses_required", "mangler gyldig kurs i akuttmedisin eller volds- og overgrepshåndtering", s, d)
+        for d, s in c.each_assignment()
+        if not courses_valid(d, s.date, c.instance.rules)
+    ]
+
+
+def _primary_before(c: Ctx, doctor_id: str, shift: Shift) -> int:
+    return sum(1 for t in c.duties.get(doctor_id, []) if t.role == Role.primary and t.t0 < shift.t0)
+
+
+def _competent(c: Ctx, doctor: Doctor, shift: Shift) -> bool:
+    return competent_alone(doctor, shift.date, c.instance.rules, _primary_before(c, doctor.id, shift))
+
+
+def check_competence_backup(c: Ctx) -> list[Finding]:
+    out = []
+    backups: list[tuple[Doctor, Shift]] = [(d, s) for d, s in c.each_assignment() if s.role == Role.backup_competence]
+    for b, t in backups:
+        p = c.instance.rules.params("competence_backup", t.date, CompetenceBackupParams)
+        if not _competent(c, b, t):
+            out.append(c.finding("competence_backup", "er kompetansebakvakt uten selv å kunne ha vakt alene", t, b))
+        if p.attend_in_person and p.max_response_minutes is not None and (t.response_minutes or 0) > p.max_response_minutes:
+            out.append(c.finding("competence_backup", f"bakvakten må kunne møte innen {p.max_response_minutes} min, vakttypen har {t.response_minutes} min", t, b))
+    for d, s in c.each_assignment():
+        if s.role != Role.primary or _competent(c, d, s):
+            continue
+        cover = [
+            (b, t) for b, t in backups
+            if s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1 and b.id != d.id and _competent(c, b, t)
+        ]
+        if not cover:
+            out.append(c.finding("competence_backup", "kan ikke ha vakt alene og mangler kompetent kompetansebakvakt for hele vakten", s, d))
+    return out
+
+
+def _rest_and_days_off(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOff]]:
+    rest: list[Finding] = []
+    night: list[Finding] = []
+    days_off: list[DayOff] = []
+    rules = c.instance.rules
+    for doctor_id, lst in sorted(c.duties.items()):
+        d = c.instance.doctor(doctor_id)
+        for s in lst:
+            p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
+            if s.mode == Mode.standby and not p.applies_to_standby:
+                continue
+            rest_end = s.t1 + round(p.min_rest_hours * 60)
+            for t in lst:
+                if s.t1 < t.t0 < rest_end:
+                    hours = (t.t0 - s.t1) / 60
+                    rest.append(c.finding("rest_after_duty", f"bare {hours:.1f} timer hvile før {describe_shift(t)} (krav {p.min_rest_hours:g})", s, d))
+            end_day = s.end.date()
+            for day in (end_day, end_day + dt.timedelta(days=1)):
+                pw = practice_window(d, day, rules)
+                if pw is None or not (pw[0] < rest_end and pw[1] > s.t1) or (s.t0 < pw[1] and s.t1 > pw[0] and day == s.date):
+                    continue
+                if s.is_night and s.mode == Mode.onsite and day == end_day:
+                    off = rules.params("day_off_after_night", day, DayOffAfterNightParams)
+                    if off.enabled:
+                        days_off.append(DayOff(doctor_id=d.id, date=day, after_shift=s.id))
+                    else:
+                        night.append(c.finding("day_off_after_night", f"tilstedevakt natt før praksisdag {day:%d.%m} uten fri dagen etter", s, d))
+                    continue
+                hours = max(0, pw[0] - s.t1) / 60
+                rest.append(c.finding("rest_after_duty", f"bare {hours:.1f} timer hvile før egen praksisdag {day:%d.%m} (krav {p.min_rest_hours:g})", s, d))
+    return rest, night, days_off
+
+
+def check_rest_after_duty(c: Ctx) -> list[Finding]:
+    return _rest_and_days_off(c)[0]
+
+
+def check_day_off_after_night(c: Ctx) -> list[Finding]:
+    return _rest_and_days_off(c)[1]
+
+
+def days_off_after_nights(instance: Instance, roster: Roster) -> list[DayOff]:
+    """Practice days given off after on-site nights (praksiskompensasjon has a cost)."""
+    return _rest_and_days_off(Ctx(instance, roster))[2]
+
+
+def check_min_gap_days(c: Ctx) -> list[Finding]:
+    out = []
+    for doctor_id, lst in sorted(c.duties.items()):
+        d = c.instance.doctor(doctor_id)
+        for i, s in enumerate(lst):
+            p = c.instance.rules.params("min_gap_days", s.date, MinGapDaysParams)
+            for t in lst[i + 1 :]:
+                gap = (t.date - s.date).days
+                if gap >= p.days:
+                    break
+                if t.t0 < s.t1:
+                    continue  # overlap: one_at_a_time reports it
+                if p.allow_back_to_back and t.t0 == s.t1:
+                    continue
+                out.append(c.finding("min_gap_days", f"bare {gap} døgn til {describe_shift(t)} (krav {p.days})", s, d))
+    return out
+
+
+def _cap(c: Ctx, rule: str, count: Callable[[list[Shift]], int], noun: str) -> list[Finding]:
+    p = c.instance.rules.params(rule, c.instance.period.start, MaxCountParams)
+    if p.max is None:
+        return []
+    out = []
+    for doctor_id, lst in sorted(c.duties.items()):
+        n = count(lst)
+        if n > p.max:
+            out.append(c.finding(rule, f"{n} {noun} i perioden, taket er {p.max}", None, c.instance.doctor(doctor_id), c.instance.period.start))
+    return out
+
+
+def weekend_keys(lst: list[Shift]) -> set[tuple[int, int]]:
+    """ISO (year, week) of each weekend (Saturday or Sunday) with a duty."""
+    return {tuple(s.date.isocalendar())[:2] for s in lst if s.date.weekday() >= 5}  # type: ignore[misc]
+
+
+def check_max_nights(c: Ctx) -> list[Finding]:
+    return _cap(c, "max_nights", lambda lst: sum(1 for s in lst if s.is_night), "nattevakter")
+
+
+def check_max_weekends(c: Ctx) -> list[Finding]:
+    return _cap(c, "max_weekends", lambda lst: len(weekend_keys(lst)), "helger med vakt")
+
+
+def check_max_duties(c: Ctx) -> list[Finding]:
+    return _cap(c, "max_duties", len, "vakter")
+
+
+def check_fixed_shifts(c: Ctx) -> list[Finding]:
+    out = []
+    for d in c.instance.doctors:
+        if d.fixed_shifts is None:
+            continue
+        n = len(c.duties.get(d.id, []))
+        if n != d.fixed_shifts:
+            out.append(c.finding("fixed_shifts", f"har {n} vakter, avtalen sier {d.fixed_shifts}", None, d, c.instance.period.start))
+    return out
+
+
+def big_holiday_year(day: dt.date, holiday: BigHoliday) -> int:
+    """New Year belongs to the year of its eve: 1 Jan 2027 is the New Year of 2026."""
+    return day.year - 1 if holiday == BigHoliday.new_year and day.month == 1 else day.year
+
+
+def check_big_holiday_rotation(c: Ctx) -> list[Finding]:
+    out = []
+    seen = {(h.doctor, h.holiday, h.year) for h in c.instance.history.big_holidays}
+    for d, s in c.each_assignment():
+        if s.big_holiday is None:
+            continue
+        p = c.instance.rules.params("big_holiday_rotation", s.date, BigHolidayRotationParams)
+        year = big_holiday_year(s.date, s.big_holiday)
+        if any((d.id, s.big_holiday, year - k) in seen for k in range(1, p.years + 1)):
+            out.append(c.finding("big_holiday_rotation", "hadde samme høytid i fjor", s, d))
+    return out
+
+
+def wish_matches(wish_start: dt.date | None, wish_end: dt.date | None, types: tuple[str, ...], s: Shift) -> bool:
+    if wish_start is not None and not (wish_start <= s.date <= (wish_end or wish_start)):
+        return False
+    return not types or s.type_id in types
+
+
+def check_wishes(c: Ctx) -> list[Finding]:
+    out = []
+    for d, s in c.each_assignment():
+        if not c.instance.rules.params("wishes", s.date, WishesParams).enabled:
+            continue
+        for w in d.wishes:
+            if not w.want and wish_matches(w.start, w.end, w.shift_types, s):
+                out.append(c.finding("wishes", f"ønsket å slippe denne vakten (vekt {w.weight})", s, d))
+    return out
+
+
+CHECKS: dict[str, Callable[[Ctx], list[Finding]]] = {
+    "coverage": check_coverage,
+    "pool": check_pool,
+    "absence": check_absence,
+    "one_at_a_time": check_one_at_a_time,
+    "age_exemption": check_age_exemption,
+    "age_exemption_local": check_age_exemption_local,
+    "pregnancy_exemption": check_pregnancy_exemption,
+    "breastfeeding_exemption": check_breastfeeding_exemption,
+    "granted_exemption": check_granted_exemption,
+    "courses_required": check_courses_required,
+    "competence_backup": check_competence_backup,
+    "rest_after_duty": check_rest_after_duty,
+    "day_off_after_night": check_day_off_after_night,
+    "min_gap_days": check_min_gap_days,
+    "max_nights": check_max_nights,
+    "max_weekends": check_max_weekends,
+    "max_duties": check_max_duties,
+    "fixed_shifts": check_fixed_shifts,
+    "big_holiday_rotation": check_big_holiday_rotation,
+    "wishes": check_wishes,
+}
+
+
+def check(instance: Instance, roster: Roster) -> CheckResult:
+    """Every breach of every rule, sorted by date; soft rules as remarks."""
+    c = Ctx(instance, roster)
+    findings = [f for rule in CHECKS for f in CHECKS[rule](c)]
+    findings.sort(key=lambda f: (f.date or dt.date.min, f.shift_id or "", f.doctor_id or "", f.rule))
+    _, _, days_off = _rest_and_days_off(c)
+    return CheckResult(
+        breaches=tuple(f for f in findings if not f.soft),
+        remarks=tuple(f for f in findings if f.soft),
+        days_off=tuple(days_off),
+    )

@@ -1,0 +1,213 @@
+"""Domain facts about one doctor on one date: age, exemptions, absence, pool, courses,
+competence to work alone, practice day.
+
+Pure predicates over the model and the rule parameters in force on the shift's date. The
+solver uses them to decide which (doctor, shift) pairs get a variable; the checker uses them
+to judge a roster. Each is small and tested on its own in tests/roster/test_rules.py.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import datetime as dt
+from collections.abc import Iterable
+
+from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
+from roster.model import (
+    Absence,
+    AbsenceKind,
+    DayKind,
+    Doctor,
+    Exemption,
+    ExemptionKind,
+    Scope,
+)
+from roster.rules import (
+    AgeExemptionLocalParams,
+    AgeExemptionParams,
+    BreastfeedingExemptionParams,
+    CompetenceBackupParams,
+    CoursesRequiredParams,
+    PregnancyExemptionParams,
+    RestAfterDutyParams,
+    RuleBook,
+)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later (or earlier), clamped to the month's last day."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = _cal.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Age in whole years on a date (a doctor turns 60 on the 60th birthday)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def in_office_hours(shift: Shift, rules: RuleBook) -> bool:
+    """Inside ordinary office hours: a weekday (no holiday) within the practice day's hours."""
+    p = rules.params("rest_after_duty", shift.date, RestAfterDutyParams)
+    if shift.day_kind != DayKind.weekday or shift.date.weekday() not in p.practice_weekdays:
+        return False
+    open_ = to_minutes(dt.datetime.combine(shift.date, p.practice_start, tzinfo=OSLO))
+    close = to_minutes(dt.datetime.combine(shift.date, p.practice_end, tzinfo=OSLO))
+    return open_ <= shift.t0 and shift.t1 <= close
+
+
+def scope_covers(scope: Scope, shift_types: Iterable[str], shift: Shift, rules: RuleBook) -> bool:
+    if scope == Scope.all:
+        return True
+    if scope == Scope.outside_hours:
+        return not in_office_hours(shift, rules)
+    if scope == Scope.nights:
+        return shift.is_night
+    if scope == Scope.weekends:
+        return shift.is_weekend
+    return shift.type_id in set(shift_types)
+
+
+def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or start <= day) and (end is None or day <= end)
+
+
+def exemption_rule(doctor: Doctor, ex: Exemption, shift: Shift, rules: RuleBook) -> str | None:
+    """The rule id under which this exemption frees the doctor from this shift, if it does."""
+    day = shift.date
+    if not ex.claimed or not _within(day, ex.start, ex.end):
+        return None
+    if not scope_covers(ex.scope, ex.shift_types, shift, rules):
+        return None
+    if ex.kind == ExemptionKind.age:
+        age = age_on(doctor.birth_date, day)
+        right = rules.params("age_exemption", day, AgeExemptionParams)
+        if age >= right.age and scope_covers(right.scope, (), shift, rules):
+            return "age_exemption"
+        local = rules.params("age_exemption_local", day, AgeExemptionLocalParams)
+        if (
+            ex.granted
+            and local.may_apply_age is not None
+            and age >= local.may_apply_age
+            and scope_covers(local.scope, (), shift, rules)
+        ):
+            return "age_exemption_local"
+        return None
+    if ex.kind == ExemptionKind.pregnancy:
+        assert ex.reference_date is not None  # validated in the model
+        p = rules.params("pregnancy_exemption", day, PregnancyExemptionParams)
+        first = add_months(ex.reference_date, -p.months_before_due)
+        if first <= day <= ex.reference_date and scope_covers(p.scope, (), shift, rules):
+            return "pregnancy_exemption"
+        return None
+    if ex.kind == ExemptionKind.breastfeeding:
+        assert ex.reference_date is not None
+        b = rules.params("breastfeeding_exemption", day, BreastfeedingExemptionParams)
+        until = add_months(ex.reference_date, b.child_age_months)
+        if ex.reference_date <= day < until and scope_covers(b.scope, (), shift, rules):
+            return "breastfeeding_exemption"
+        return None
+    # health, social, agreement: granted by the municipality
+    return "granted_exemption" if ex.granted else None
+
+
+def exempt(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:
+    """The first rule id that exempts the doctor from the shift, or None."""
+    for ex in doctor.exemptions:
+        rule = exemption_rule(doctor, ex, shift, rules)
+        if rule is not None:
+            return rule
+    return None
+
+
+def day_window(day: dt.date) -> tuple[int, int]:
+    start = to_minutes(dt.datetime.combine(day, dt.time(0), tzinfo=OSLO))
+    end = to_minutes(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=OSLO))
+    return start, end
+
+
+def absence_during(doctor: Doctor, shift: Shift) -> Absence | None:
+    """An absence whose days overlap the shift's time (a night into the first day counts)."""
+    for a in doctor.absences:
+        a0, _ = day_window(a.start)
+        _, a1 = day_window(a.end)
+        if shift.t0 < a1 and a0 < shift.t1:
+            return a
+    return None
+
+
+def absent_on(doctor: Doctor, day: dt.date, kinds: Iterable[AbsenceKind] | None = None) -> bool:
+    wanted = set(kinds) if kinds is not None else None
+    return any(
+        a.start <= day <= a.end and (wanted is None or a.kind in wanted) for a in doctor.absences
+    )
+
+
+def in_pool(doctor: Doctor, shift: Shift) -> bool:
+    return shift.pool is None or doctor.municipality in shift.pool
+
+
+def courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
+    """Both courses completed on or before the date and not expired."""
+    p = rules.params("courses_required", day, CoursesRequiredParams)
+    c = doctor.competence
+    for done, months in ((c.acute_course, p.acute_valid_months), (c.violence_course, p.violence_valid_months)):
+        if done is None or done > day:
+            return False
+        if months is not None and day >= add_months(done, months):
+            return False
+    return True
+
+
+def competent_alone(
+    doctor: Doctor, day: dt.date, rules: RuleBook, shifts_in_period_before: int = 0
+) -> bool:
+    """May this doctor be alone on duty on this date (akuttmedisinforskriften § 7)?
+
+    `shifts_in_period_before` are legevakt shifts already worked in this plan before the date.
+    The solver passes 0 (it cannot know them in advance, so it errs on the safe side: a back-up
+    more than strictly needed); the checker passes the true count.
+    """
+    p = rules.params("competence_backup", day, CompetenceBackupParams)
+    c = doctor.competence
+    if p.specialist_counts and c.specialist_since is not None and c.specialist_since <= day:
+        return True
+    if p.lis1_exception and c.lis1_completed is not None and c.lis1_completed <= day:
+        return True
+    if c.authorised_since is None:
+        return False
+    if add_months(c.authorised_since, p.months_after_authorisation) > day:
+        return False
+    if c.legevakt_shifts_before + shifts_in_period_before >= p.shifts_required:
+        return True
+    return p.gp_year_counts and c.gp_year_done is not None and c.gp_year_done <= day
+
+
+def practice_window(doctor: Doctor, day: dt.date, rules: RuleBook) -> tuple[int, int] | None:
+    """The doctor's own practice day on this date as (start, end) minutes, if any."""
+    if not doctor.has_practice_day:
+        return None
+    p = rules.params("rest_after_duty", day, RestAfterDutyParams)
+    if not is_practice_day(day, p.practice_weekdays) or absent_on(doctor, day):
+        return None
+    start = to_minutes(dt.datetime.combine(day, p.practice_start, tzinfo=OSLO))
+    end = to_minutes(dt.datetime.combine(day, p.practice_end, tzinfo=OSLO))
+    return start, end
+
+
+def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:
+    """Why the doctor can never take this shift (rule id), regardless of the rest of the plan.
+
+    Order matters only for explanations: the first reason found is reported.
+    """
+    if not in_pool(doctor, shift):
+        return "pool"
+    rule = exempt(doctor, shift, rules)
+    if rule is not None:
+        return rule
+    if absence_during(doctor, shift) is not None:
+        return "absence"
+    if not courses_valid(doctor, shift.date, rules):
+        return "courses_required"
+    return None

@@ -1,0 +1,129 @@
+"""The Norwegian words the product uses, in one place, so every page, CLI line, error and
+calendar event says the same thing.
+
+primary = lege i vakt, backup_competence = kompetansebakvakt, onsite = tilstedevakt,
+standby = hjemmevakt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from roster.model import (
+    AbsenceKind,
+    BigHoliday,
+    Category,
+    DayKind,
+    DoctorKind,
+    ExemptionKind,
+    Mode,
+    Period,
+    Role,
+    Scope,
+)
+
+if TYPE_CHECKING:
+    from roster.calendar import Shift
+
+ROLE_NO: dict[Role, str] = {
+    Role.primary: "lege i vakt",
+    Role.backup_competence: "kompetansebakvakt",
+    Role.backup_other: "bakvakt",
+}
+
+MODE_NO: dict[Mode, str] = {Mode.onsite: "tilstedevakt", Mode.standby: "hjemmevakt"}
+
+PERIOD_NO: dict[Period, str] = {
+    Period.day: "dag",
+    Period.evening: "kveld",
+    Period.night: "natt",
+    Period.full_day: "døgn",
+}
+
+DAY_KIND_NO: dict[DayKind, str] = {
+    DayKind.weekday: "hverdag",
+    DayKind.saturday: "lørdag",
+    DayKind.sunday: "søndag",
+    DayKind.holiday: "helligdag",
+    DayKind.holiday_eve: "helligdagsaften",
+}
+
+CATEGORY_NO: dict[Category, str] = {
+    Category.weekday_day: "hverdag dag",
+    Category.weekday_evening: "hverdag kveld",
+    Category.night: "natt",
+    Category.weekend: "helg",
+    Category.holiday: "helligdag",
+    Category.big_holiday: "høytid",
+}
+
+BIG_HOLIDAY_NO: dict[BigHoliday, str] = {
+    BigHoliday.christmas: "jul",
+    BigHoliday.new_year: "nyttår",
+    BigHoliday.easter: "påske",
+}
+
+DOCTOR_KIND_NO: dict[DoctorKind, str] = {
+    DoctorKind.fastlege: "fastlege",
+    DoctorKind.legevaktlege: "legevaktlege",
+    DoctorKind.vikar: "vikar",
+    DoctorKind.lis1: "LIS1",
+    DoctorKind.alis: "ALIS",
+    DoctorKind.kommunelege: "kommunelege",
+}
+
+EXEMPTION_NO: dict[ExemptionKind, str] = {
+    ExemptionKind.age: "alder",
+    ExemptionKind.pregnancy: "graviditet",
+    ExemptionKind.breastfeeding: "amming",
+    ExemptionKind.health: "helse",
+    ExemptionKind.social: "sosiale grunner",
+    ExemptionKind.agreement: "avtale",
+}
+
+SCOPE_NO: dict[Scope, str] = {
+    Scope.all: "alle vakter",
+    Scope.outside_hours: "utenfor kontortid",
+    Scope.nights: "natt",
+    Scope.weekends: "helg",
+    Scope.shift_types: "bestemte vakttyper",
+}
+
+ABSENCE_NO: dict[AbsenceKind, str] = {
+    AbsenceKind.holiday: "ferie",
+    AbsenceKind.course: "kurs",
+    AbsenceKind.leave: "permisjon",
+    AbsenceKind.sick: "sykmelding",
+    AbsenceKind.other: "fravær",
+}
+
+#: Short words for why nobody could take a shift (explanations of holes and infeasibility).
+REASON_NO: dict[str, str] = {
+    "pool": "fra annen kommune",
+    "age_exemption": "fritatt (alder)",
+    "age_exemption_local": "fritatt (alder, lokal avtale)",
+    "pregnancy_exemption": "fritatt (graviditet)",
+    "breastfeeding_exemption": "fritatt (amming)",
+    "granted_exemption": "fritatt (innvilget)",
+    "absence": "fravær",
+    "courses_required": "mangler kurs",
+    "competence_backup": "ikke kompetent som bakvakt",
+    "rest_after_duty": "hviletid",
+    "min_gap_days": "for kort avstand til annen vakt",
+    "one_at_a_time": "har annen vakt samtidig",
+    "max_nights": "nådd tak på netter",
+    "max_weekends": "nådd tak på helger",
+    "max_duties": "nådd tak på vakter",
+    "fixed_shifts": "avtalt antall vakter",
+    "day_off_after_night": "fri etter natt",
+}
+
+
+def describe_shift(shift: Shift) -> str:
+    """'Natt (hjemmevakt)' or 'Kompetansebakvakt kveld (hjemmevakt)'."""
+    return f"{shift.label} ({MODE_NO[shift.mode]})"
+
+
+def number_no(value: float, decimals: int = 1) -> str:
+    """Norwegian number: decimal comma, e.g. 1,3."""
+    return f"{value:.{decimals}f}".replace(".", ",").replace("-", "−")
