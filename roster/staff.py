@@ -362,7 +362,9 @@ def _fail(filename: str, message: str) -> InputError:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
+    """Bytes as MB with a decimal comma, rounded up: a file just over 5 MB shows as 5,1."""
+    tenths = -(-n * 10 // (1024 * 1024))
+    return f"{tenths // 10},{tenths % 10}".removesuffix(",0")
 
 
 def check_suffix(filename: str) -> str:
@@ -433,19 +435,19 @@ def _decode(data: bytes) -> str | None:
     return None
 
 
-def _first_record(text: str, delimiter: str) -> list[str]:
+def _fields(line: str, delimiter: str) -> int:
     try:
-        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if any(field.strip() for field in record):
-                return record
+        return len(next(csv.reader([line], delimiter=delimiter), []))
     except csv.Error:
-        pass
-    return []
+        return 0
 
 
 def detect_delimiter(text: str) -> str:
-    """The delimiter that splits the header line into the most fields (';' on a tie)."""
-    return max(DELIMITERS, key=lambda d: len(_first_record(text, d)))
+    """The delimiter that splits the header line (the first line with more than delimiters
+    and spaces) into the most fields; ';' on a tie."""
+    blank = "".join(DELIMITERS) + " \r\n"
+    header = next((line for line in text.splitlines() if line.strip(blank)), "")
+    return max(DELIMITERS, key=lambda d: _fields(header, d))
 
 
 _SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
@@ -548,6 +550,12 @@ class HeaderMap:
 
     def label(self, key: str) -> str:
         return self.written.get(key) or _COLUMN_BY_KEY[key].canonical
+
+    def position(self, problem: Problem) -> tuple[int, int]:
+        """Sort key: by row, then by column as they stand in the file."""
+        columns = {self.label(k): i for k, i in self.index.items()}
+        column = -1 if problem.column is None else columns.get(problem.column, len(columns))
+        return problem.row or 0, column
 
 
 def map_headers(cells: Sequence[Cell], filename: str, row: int) -> tuple[HeaderMap, list[Problem]]:
@@ -685,11 +693,6 @@ def build_doctor(
         for key, message in validation_messages(exc, values, cells, headers):
             if key not in errors:  # already reported from the cell itself
                 found.append((key, message))
-
-    def position(key: str | None) -> int:  # report in the order of the file's columns
-        return -1 if key is None else headers.index.get(key, len(cells))
-
-    found.sort(key=lambda km: position(km[0]))
     problems = [
         Problem(file=filename, row=number, column=headers.label(k) if k else None, message=m)
         for k, m in found
@@ -698,20 +701,25 @@ def build_doctor(
 
 
 def duplicate_problems(
-    rows: Sequence[tuple[int, Doctor]], headers: HeaderMap, filename: str
+    rows: Sequence[tuple[int, list[Cell]]], headers: HeaderMap, filename: str
 ) -> list[Problem]:
-    """A second row with an Ansattnr already used (case-insensitive) names the first row."""
+    """A second row with an Ansattnr already used (case-insensitive) names the first row.
+    Checked on the cell text, so a row with other problems is checked too."""
+    column = headers.index["id"]
     first: dict[str, int] = {}
     out: list[Problem] = []
-    for number, doctor in rows:
-        key = doctor.id.casefold()
+    for number, cells in rows:
+        text = cell_text(cells[column]) if column < len(cells) else ""
+        if not text:
+            continue
+        key = text.casefold()
         if key in first:
             out.append(
                 Problem(
                     file=filename,
                     row=number,
                     column=headers.label("id"),
-                    message=f"«{doctor.id}» er brukt flere ganger (første gang i rad {first[key]})",
+                    message=f"«{text}» er brukt flere ganger (første gang i rad {first[key]})",
                 )
             )
         else:
@@ -741,17 +749,16 @@ def doctors_from_rows(
     if problems:
         raise InputError(problems)
     parsers = cell_parsers(legevakt)
-    built: list[tuple[int, Doctor]] = []
+    doctors: list[Doctor] = []
     for number, cells in data_rows:
         doctor, row_problems = build_doctor(number, cells, headers, parsers, filename)
         problems.extend(row_problems)
         if doctor is not None:
-            built.append((number, doctor))
-    problems.extend(duplicate_problems(built, headers, filename))
+            doctors.append(doctor)
+    problems.extend(duplicate_problems(data_rows, headers, filename))
     if problems:
-        problems.sort(key=lambda p: p.row or 0)  # stable: columns stay in order within a row
-        raise InputError(problems)
-    return [d for _, d in built]
+        raise InputError(sorted(problems, key=headers.position))
+    return doctors
 
 
 # --------------------------------------------------------------------------- public
