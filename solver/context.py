@@ -1,0 +1,105 @@
+"""The build context: the CP-SAT model, its variables and the facts builders share.
+
+Variables exist only for eligible (doctor, shift) pairs: a pair that a static rule rules out
+(pool, exemptions, absence, courses, competence without a back-up, rest against the practice
+day) gets no variable, and the reason is kept for explanations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from roster.calendar import Shift
+from roster.eligibility import competent_alone, practice_window, unavailable_reason
+from roster.instance import Instance
+from roster.model import Doctor, Mode, Role
+from roster.rules import DayOffAfterNightParams, RestAfterDutyParams
+
+Pair = tuple[int, int]  # (doctor index, shift index)
+
+
+@dataclass
+class BuildCtx:
+    instance: Instance
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x: dict[Pair, cp_model.IntVar] = field(default_factory=dict)
+    by_shift: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=lambda: defaultdict(list))
+    by_doctor: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=lambda: defaultdict(list))
+    holes: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    excluded: dict[Pair, str] = field(default_factory=dict)
+    competent: dict[Pair, bool] = field(default_factory=dict)
+    enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.shifts: list[Shift] = list(self.instance.shifts)
+        self.doctors: list[Doctor] = list(self.instance.doctors)
+        self.shift_index = {s.id: i for i, s in enumerate(self.shifts)}
+        self.doctor_index = {d.id: i for i, d in enumerate(self.doctors)}
+
+    def literal(self, group: str) -> cp_model.IntVar:
+        """Enforcement literal for a rule group; assumed true, used to explain infeasibility."""
+        lit = self.enforce.get(group)
+        if lit is None:
+            lit = self.model.NewBoolVar(f"enforce[{group}]")
+            self.enforce[group] = lit
+        return lit
+
+
+def static_reason(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
+    """Why the pair can never be in a valid roster, or None (shared by variables and explanations)."""
+    rules = ctx.instance.rules
+    reason = unavailable_reason(doctor, shift, rules)
+    if reason is not None:
+        return reason
+    if shift.role == Role.backup_competence and not competent_alone(doctor, shift.date, rules):
+        return "competence_backup"
+    if shift.role == Role.primary and not competent_alone(doctor, shift.date, rules):
+        if not any(shift.type_id in t.covers for t in ctx.instance.shift_types):
+            return "competence_backup"
+    return practice_day_reason(ctx, doctor, shift)
+
+
+def practice_day_reason(ctx: BuildCtx, doctor: Doctor, s: Shift) -> str | None:
+    """A duty that leaves too little rest before the doctor's own practice day."""
+    rules = ctx.instance.rules
+    p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
+    if s.mode == Mode.standby and not p.applies_to_standby:
+        return None
+    rest_end = s.t1 + round(p.min_rest_hours * 60)
+    end_day = s.end.date()
+    for day in (end_day, end_day + dt.timedelta(days=1)):
+        pw = practice_window(doctor, day, rules)
+        if pw is None or not (pw[0] < rest_end and pw[1] > s.t1):
+            continue
+        if s.t0 < pw[1] and s.t1 > pw[0] and day == s.date:
+            continue
+        if s.is_night and s.mode == Mode.onsite and day == end_day:
+            if rules.params("day_off_after_night", day, DayOffAfterNightParams).enabled:
+                continue
+            return "day_off_after_night"
+        return "rest_after_duty"
+    return None
+
+
+def create_variables(ctx: BuildCtx, extra_filter: Callable[[Doctor, Shift], bool] | None = None) -> None:
+    m = ctx.model
+    for si, s in enumerate(ctx.shifts):
+        for di, d in enumerate(ctx.doctors):
+            reason = static_reason(ctx, d, s)
+            if reason is None and extra_filter is not None and not extra_filter(d, s):
+                reason = "frozen"
+            if reason is not None:
+                ctx.excluded[(di, si)] = reason
+                continue
+            var = m.NewBoolVar(f"x[{d.id},{s.id}]")
+            ctx.x[(di, si)] = var
+            ctx.by_shift[si].append((di, var))
+            ctx.by_doctor[di].append((si, var))
+            ctx.competent[(di, si)] = competent_alone(d, s.date, ctx.instance.rules)
+    for di in ctx.by_doctor:
+        ctx.by_doctor[di].sort(key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id))

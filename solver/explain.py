@@ -1,0 +1,154 @@
+"""Explanations in Norwegian: why a shift has no doctor, and why no roster exists at all.
+
+Holes: every doctor is counted under the first reason that keeps them off the shift, static
+(exempt, absent, pool, courses) or from the rest of the roster (rest, gap, caps, overlap).
+Infeasibility: each rule group has an enforcement literal; CP-SAT's sufficient assumptions
+name the groups that cannot hold together.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from roster.calendar import Shift
+from roster.checker import CHECKS, Ctx
+from roster.eligibility import absence_during
+from roster.exchange import Assignment, Roster
+from roster.glossary import ABSENCE_NO, REASON_NO
+from roster.instance import Instance
+from roster.model import AbsenceKind, Doctor
+
+if TYPE_CHECKING:
+    from solver.solve import SolveOptions
+
+EXEMPTIONS = {
+    "age_exemption",
+    "age_exemption_local",
+    "pregnancy_exemption",
+    "breastfeeding_exemption",
+    "granted_exemption",
+}
+ABSENCE_WORDS = {
+    AbsenceKind.holiday: "i ferie",
+    AbsenceKind.course: "på kurs",
+    AbsenceKind.leave: "i permisjon",
+    AbsenceKind.sick: "sykmeldt",
+    AbsenceKind.other: "borte",
+}
+PER_DOCTOR_RULES = (
+    "one_at_a_time",
+    "rest_after_duty",
+    "day_off_after_night",
+    "min_gap_days",
+    "max_nights",
+    "max_weekends",
+    "max_duties",
+    "fixed_shifts",
+    "competence_backup",
+)
+
+
+def _static_word(instance: Instance, doctor: Doctor, shift: Shift) -> str | None:
+    from solver.context import BuildCtx, static_reason
+
+    ctx = _ctx_cache.get(id(instance))
+    if ctx is None:
+        ctx = BuildCtx(instance)
+        _ctx_cache.clear()
+        _ctx_cache[id(instance)] = ctx
+    reason = static_reason(ctx, doctor, shift)
+    if reason is None:
+        return None
+    if reason in EXEMPTIONS:
+        return "fritatt"
+    if reason == "absence":
+        a = absence_during(doctor, shift)
+        return ABSENCE_WORDS[a.kind] if a else ABSENCE_NO[AbsenceKind.other]
+    if reason == "competence_backup":
+        return "kan ikke være alene og ingen bakvakt"
+    return REASON_NO.get(reason, reason)
+
+
+_ctx_cache: dict[int, object] = {}
+
+
+def _dynamic_word(instance: Instance, roster: Roster, doctor: Doctor, shift: Shift) -> str:
+    own = [a for a in roster.assignments if a.doctor_id == doctor.id]
+    before = Ctx(instance, Roster(assignments=tuple(own)))
+    after = Ctx(instance, Roster(assignments=(*own, Assignment(shift_id=shift.id, doctor_id=doctor.id))))
+    for rule in PER_DOCTOR_RULES:
+        if len(CHECKS[rule](after)) > len(CHECKS[rule](before)):
+            return REASON_NO.get(rule, rule)
+    return "ledig, men da kan ikke andre vakter dekkes"
+
+
+def hole_reasons(instance: Instance, roster: Roster, shift: Shift) -> Counter[str]:
+    assigned = set(roster.by_shift().get(shift.id, []))
+    counts: Counter[str] = Counter()
+    for d in instance.doctors:
+        if d.id in assigned:
+            continue
+        word = _static_word(instance, d, shift) or _dynamic_word(instance, roster, d, shift)
+        counts[word] += 1
+    return counts
+
+
+def explain_holes(instance: Instance, roster: Roster) -> list[str]:
+    """One Norwegian line per shift left without enough doctors."""
+    from roster.exchange import holes
+
+    lines = []
+    for shift, missing in holes(instance, roster):
+        counts = hole_reasons(instance, roster, shift)
+        detail = ", ".join(f"{n} {word}" for word, n in counts.most_common())
+        who = "ingen kan ta vakten" if missing == shift.doctors else f"mangler {missing} lege(r)"
+        lines.append(f"{shift.date.isoformat()} {shift.label.lower()}: {who} ({detail})")
+    return lines
+
+
+def _group_text(instance: Instance, group: str) -> str:
+    rule, _, doctor_id = group.partition(":")
+    title = instance.rules.title(rule)
+    if doctor_id and instance.has_doctor(doctor_id):
+        d = instance.doctor(doctor_id)
+        if rule == "fixed_shifts":
+            return f"{title}: {d.name} ({d.id}) skal ha akkurat {d.fixed_shifts} vakter"
+        return f"{title}: {d.name} ({d.id})"
+    return title
+
+
+def explain_infeasible(instance: Instance, options: SolveOptions) -> list[str]:
+    """Name the rule groups that together make every roster impossible."""
+    from solver.solve import build
+
+    ctx, _ = build(instance, options)
+    lits = dict(ctx.enforce)
+    ctx.model.AddAssumptions(list(lits.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(1.0, min(20.0, options.time_limit / 2))
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = options.seed
+    code = solver.Solve(ctx.model)
+    head = "Ingen vaktplan kan oppfylle de harde reglene, selv med ubemannede vakter."
+    if code != cp_model.INFEASIBLE:
+        return [head, "Fant ikke hvilke regler som krasjer innen tidsgrensen."]
+    core = set(solver.SufficientAssumptionsForInfeasibility())
+    names = sorted(g for g, lit in lits.items() if lit.Index() in core)
+    if not names:
+        return [head, "Reglene motsier hverandre uansett hvem som settes opp (se regelsettet)."]
+    lines = [head, "Disse reglene kan ikke oppfylles samtidig:"]
+    lines += [f"  - {_group_text(instance, g)}" for g in names]
+    for g in names:
+        rule, _, doctor_id = g.partition(":")
+        if rule == "fixed_shifts" and instance.has_doctor(doctor_id):
+            d = instance.doctor(doctor_id)
+            possible = [s for s in instance.shifts if _static_word(instance, d, s) is None]
+            blocked = Counter(w for s in instance.shifts if (w := _static_word(instance, d, s)))
+            detail = ", ".join(f"{n} {w}" for w, n in blocked.most_common(4))
+            lines.append(
+                f"  {d.name}: {len(possible)} av {len(instance.shifts)} vakter er mulige ({detail})"
+            )
+    return lines

@@ -1,0 +1,290 @@
+"""solve(): an Instance in, a SolveResult out. Never raises for an impossible plan.
+
+Lexicographic fairness: each stage is optimised, its value fixed (within the configured
+tolerance) and the next stage solved with the previous solution as hint. Stages: coverage
+(no holes), total (largest deviation from target), [changes, when re-planning], categories
+(nights, weekends, big holidays, holiday rotation), municipalities (burden vs key), spread
+(no clusters), wishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from roster.exchange import Assignment, Roster
+from roster.instance import Instance
+from solver.builders import BUILDERS, Penalty
+from solver.context import BuildCtx, create_variables
+from solver.objectives import (
+    Stage,
+    categories_stage,
+    fairness_basis,
+    municipalities_stage,
+    penalty_stage,
+    scale_for,
+    spread_stage,
+    total_stage,
+)
+
+STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "model_invalid",
+    cp_model.UNKNOWN: "unknown",
+}
+
+#: Share of the time limit each stage may use (unused time rolls over to later stages).
+TIME_SHARES = {
+    "coverage": 0.15,
+    "total": 0.35,
+    "changes": 0.1,
+    "categories": 0.15,
+    "municipalities": 0.1,
+    "spread": 0.1,
+    "wishes": 0.05,
+}
+
+Progress = Callable[[str, float | None, float | None, float], None]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    deterministic: bool = True
+    previous: Roster | None = None  # re-plan: hint and penalty per changed assignment
+    freeze_before: dt.date | None = None  # keep previous assignments on shifts before this date
+    progress: Progress | None = None
+    log: bool = False
+
+
+@dataclass
+class StageResult:
+    name: str
+    status: str
+    value: float | None  # in points (deviation stages) or units (counts)
+    bound: float | None
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.name,
+            "status": self.status,
+            "value": None if self.value is None else round(self.value, 4),
+            "bound": None if self.bound is None else round(self.bound, 4),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class SolveResult:
+    status: str  # optimal | feasible | infeasible | no_solution
+    roster: Roster | None
+    stages: list[StageResult] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    variables: int = 0
+
+    def stage(self, name: str) -> StageResult | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    """Reports progress, and stops a stage once it reaches its known floor (e.g. no holes)."""
+
+    def __init__(self, stage: Stage, report: Progress | None, started: float) -> None:
+        super().__init__()
+        self.stage, self.report, self.started = stage, report, started
+        self.hit_floor = False
+
+    def on_solution_callback(self) -> None:
+        value = self.ObjectiveValue()
+        if self.report is not None:
+            self.report(
+                self.stage.name,
+                value / self.stage.scale,
+                self.BestObjectiveBound() / self.stage.scale,
+                time.monotonic() - self.started,
+            )
+        if value <= 0:
+            self.hit_floor = True
+            self.StopSearch()
+
+
+def build(instance: Instance, options: SolveOptions) -> tuple[BuildCtx, dict[str, list[Penalty]]]:
+    ctx = BuildCtx(instance)
+    frozen = _frozen(instance, options)
+    create_variables(ctx, frozen)
+    penalties = {rule: builder(ctx) for rule, builder in BUILDERS.items()}
+    if options.previous is not None and options.freeze_before is not None:
+        _freeze(ctx, options.previous, options.freeze_before)
+    return ctx, penalties
+
+
+def _frozen(instance: Instance, options: SolveOptions) -> Callable[[Any, Any], bool] | None:
+    if options.previous is None or options.freeze_before is None:
+        return None
+    keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
+    cutoff = options.freeze_before
+
+    def allowed(doctor: Any, shift: Any) -> bool:
+        return shift.date >= cutoff or (doctor.id, shift.id) in keep
+
+    return allowed
+
+
+def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
+    for a in previous.assignments:
+        di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
+        if di is None or si is None or ctx.shifts[si].date >= cutoff:
+            continue
+        var = ctx.x.get((di, si))
+        if var is not None:
+            ctx.model.Add(var == 1)
+
+
+def _changes_stage(ctx: BuildCtx, previous: Roster) -> Stage:
+    """Count previous assignments the new roster drops (each is a change for someone)."""
+    terms: list[cp_model.LinearExprT] = []
+    lost = 0
+    for a in previous.assignments:
+        di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
+        var = ctx.x.get((di, si)) if di is not None and si is not None else None
+        if var is None:
+            lost += 1
+        else:
+            terms.append(1 - var)
+    return Stage("changes", sum(terms) + lost if terms else lost, 1)
+
+
+def _stages(
+    ctx: BuildCtx, penalties: dict[str, list[Penalty]], options: SolveOptions
+) -> list[tuple[str, Callable[[], Stage]]]:
+    """The stages in order, each built only when its turn comes (keeps early solves small)."""
+    b = fairness_basis(ctx)
+    q = scale_for(ctx, b)
+    made: dict[str, Callable[[], Stage]] = {
+        "coverage": lambda: penalty_stage("coverage", penalties["coverage"]),
+        "total": lambda: total_stage(ctx, b, q),
+        "categories": lambda: categories_stage(
+            ctx, b, q, dict(ctx.instance.fairness.category_weights), penalties["big_holiday_rotation"]
+        ),
+        "municipalities": lambda: municipalities_stage(ctx, b, q),
+        "spread": lambda: spread_stage(ctx, b),
+        "wishes": lambda: penalty_stage("wishes", penalties["wishes"]),
+    }
+    order = list(ctx.instance.fairness.stages)
+    if "coverage" not in order:
+        order.insert(0, "coverage")
+    if options.previous is not None:
+        previous = options.previous
+        made["changes"] = lambda: _changes_stage(ctx, previous)
+        at = order.index("total") + 1 if "total" in order else 1
+        order.insert(at, "changes")
+    return [(name, made[name]) for name in order]
+
+
+def _fix_enforcement(ctx: BuildCtx) -> None:
+    for lit in ctx.enforce.values():
+        ctx.model.Add(lit == 1)
+
+
+def _roster_from(ctx: BuildCtx, values: dict[int, int]) -> Roster:
+    out = [
+        Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)
+        for (di, si), var in ctx.x.items()
+        if values.get(var.Index(), 0)
+    ]
+    out.sort(key=lambda a: (a.shift_id, a.doctor_id))
+    return Roster(assignments=tuple(out))
+
+
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions, seconds: float) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, seconds)
+    p.random_seed = options.seed
+    p.num_workers = max(1, options.workers)
+    p.log_search_progress = options.log
+    if options.deterministic and p.num_workers > 1:
+        p.interleave_search = True
+
+
+def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
+    """Solve stage by stage within options.time_limit; return what was found."""
+    options = options or SolveOptions()
+    started = time.monotonic()
+    deadline = started + options.time_limit
+    ctx, penalties = build(instance, options)
+    _fix_enforcement(ctx)
+    stages = _stages(ctx, penalties, options)
+    result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
+    all_vars = [v for v in ctx.x.values()] + list(ctx.holes.values())
+    values: dict[int, int] | None = None
+    if options.previous is not None:
+        _hint_previous(ctx, options.previous)
+    remaining_share = sum(TIME_SHARES.get(name, 0.1) for name, _ in stages)
+    tolerance = instance.fairness.tolerance_points
+    for name, make in stages:
+        share = TIME_SHARES.get(name, 0.1)
+        left = deadline - time.monotonic()
+        if left <= 0.05 and values is not None:
+            result.stages.append(StageResult(name, "skipped", None, None, 0.0))
+            remaining_share -= share
+            continue
+        budget = left * share / remaining_share if remaining_share > 0 else left
+        remaining_share -= share
+        stage = make()
+        ctx.model.Minimize(stage.objective)
+        if values is not None:
+            ctx.model.ClearHints()
+            for v in all_vars:
+                ctx.model.AddHint(v, values.get(v.Index(), 0))
+        solver = cp_model.CpSolver()
+        _parameters(solver, options, budget)
+        t0 = time.monotonic()
+        cb = _Callback(stage, options.progress, started)
+        code = solver.Solve(ctx.model, cb)
+        if cb.hit_floor:
+            code = cp_model.OPTIMAL  # every stage objective is >= 0: zero is optimal
+        status = STATUS.get(code, "unknown")
+        spent = time.monotonic() - t0
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = solver.ObjectiveValue()
+            bound = value if cb.hit_floor else solver.BestObjectiveBound()
+            result.stages.append(StageResult(stage.name, status, value / stage.scale, bound / stage.scale, spent))
+            values = {v.Index(): int(solver.Value(v)) for v in all_vars}
+            slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
+            ctx.model.Add(stage.objective <= int(round(value)) + slack)
+            if options.progress:
+                options.progress(stage.name, value / stage.scale, bound / stage.scale, time.monotonic() - started)
+            continue
+        result.stages.append(StageResult(stage.name, status, None, None, spent))
+        if values is None:
+            result.status = "infeasible" if code == cp_model.INFEASIBLE else "no_solution"
+            if code == cp_model.INFEASIBLE:
+                from solver.explain import explain_infeasible
+
+                result.explanation = explain_infeasible(instance, options)
+            result.seconds = time.monotonic() - started
+            return result
+        break  # keep the previous stage's roster
+    assert values is not None
+    result.roster = _roster_from(ctx, values)
+    solved = [s for s in result.stages if s.status != "skipped"]
+    result.status = "optimal" if solved and all(s.status == "optimal" for s in solved) and len(solved) == len(stages) else "feasible"
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _hint_previous(ctx: BuildCtx, previous: Roster) -> None:
+    keep = {(a.doctor_id, a.shift_id) for a in previous.assignments}
+    for (di, si), var in ctx.x.items():
+        ctx.model.AddHint(var, 1 if (ctx.doctors[di].id, ctx.shifts[si].id) in keep else 0)
