@@ -19,6 +19,7 @@ per member municipality: its doctors' burden against its key (population, equal,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -266,3 +267,35 @@ def evaluate(instance: Instance, roster: Roster, b: Basis | None = None) -> Fair
         category_max_deviation=cat_dev,
         municipality_max_deviation=max((abs(m.deviation) for m in munis), default=0.0),
     )
+
+
+def integer_lower_bound(b: Basis, burden_range: tuple[int, int]) -> float:
+    """A proven lower bound on the largest deviation from target for any roster.
+
+    Burdens are whole points, so doctor d deviates at least as far as the nearest integer to
+    target(d), and the compared doctors' burdens must add up to the total B they carry. For
+    each possible B in `burden_range`, the best integers are the rounded targets, with the
+    surplus moved one point at a time onto the doctors it costs least. The bound is the
+    smallest such worst deviation over the range.
+    """
+    lo, hi = burden_range
+    if not b.weights or hi < lo:
+        return 0.0
+    best = math.inf
+    for total in range(max(0, lo), hi + 1):
+        best = min(best, _integer_spread(targets(b, total), total))
+        if best == 0:
+            break
+    return 0.0 if best == math.inf else best
+
+
+def _integer_spread(tg: dict[str, float], total: int) -> float:
+    cur = {d: round(t) for d, t in tg.items()}
+    surplus = total - sum(cur.values())
+    step = 1 if surplus > 0 else -1
+    while surplus != 0:
+        moves = sorted(tg, key=lambda d: abs(cur[d] + step - tg[d]))
+        for d in moves[: min(abs(surplus), len(moves))]:
+            cur[d] += step
+            surplus -= step
+    return max(abs(cur[d] - tg[d]) for d in tg)

@@ -6,14 +6,65 @@ from the instance so the rounding error stays below a thousandth of a point.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from roster.fairness import CATEGORIES, Basis, basis, in_category
+from roster.fairness import CATEGORIES, Basis, basis, in_category, integer_lower_bound, targets
 from solver.builders import Penalty, duty_days
 from solver.context import BuildCtx
+
+
+@dataclass
+class TotalInfo:
+    """What the solver needs for the 'total' stage beyond its objective.
+
+    The compared doctors' total burden B decides every target, and B moves with the
+    back-ups a plan needs and with fixed-shift doctors' choices. Searching with B free is
+    slow, so the solver first steers with targets at the expected B (a guide), then
+    minimises the exact objective from there. The bound is proven: for every B a better
+    roster could have, the integer argument in roster.fairness.integer_lower_bound holds.
+    """
+
+    estimate: float
+    burdens: dict[str, cp_model.IntVar]
+    basis: Basis
+    scale: int
+    needed_range: tuple[int, int]  # compared doctors' burden without competence back-ups
+    backup_factor: float  # back-up points per point of burden of doctors needing back-up
+    backup_share: float  # sum of weights of doctors who may need a back-up
+    backup_extra: float  # back-up points other (non-compared) doctors may need
+
+    def guide_terms(self, model: cp_model.CpModel) -> list[cp_model.LinearExprT]:
+        """|burden - target at the expected total| per compared doctor, in tenths of a point."""
+        tg = targets(self.basis, round(self.estimate))
+        terms: list[cp_model.LinearExprT] = []
+        for d in self.basis.compared:
+            var = model.GetIntVarFromProtoIndex(self.burdens[d].Index())
+            t = round(10 * tg[d])
+            e = model.NewIntVar(0, 10 * (abs(t) + 10_000), f"guide[{d}]")
+            model.Add(e >= 10 * var - t)
+            model.Add(e >= t - 10 * var)
+            terms.append(e)
+        return terms
+
+    def total_range(self, better_than: float) -> tuple[int, int]:
+        """Totals B that a roster with largest deviation below `better_than` can have."""
+        lo, hi = self.needed_range
+        carry = sum(self.basis.carry.values())
+        a = self.backup_factor * self.backup_share
+        beta = self.backup_factor * (self.backup_share * carry + len(self.basis.weights) * better_than)
+        beta += self.backup_extra
+        if a >= 1:
+            return lo, hi * 10
+        return lo, int(math.floor((hi + beta) / (1 - a)))
+
+    def proven_bound(self, value: float) -> float:
+        """A lower bound on the best largest deviation, valid given a roster of `value`."""
+        lo, hi = self.total_range(value)
+        return min(value, integer_lower_bound(self.basis, (lo, hi)))
 
 
 @dataclass
@@ -21,6 +72,8 @@ class Stage:
     name: str
     objective: cp_model.LinearExprT
     scale: int = 1  # objective units per point (or per unit for counts)
+    bound: float | None = None  # a bound proven outside CP-SAT (points)
+    total: TotalInfo | None = None
 
 
 def scale_for(ctx: BuildCtx, b: Basis) -> int:
@@ -59,22 +112,98 @@ def _max_abs(ctx: BuildCtx, name: str, devs: list[cp_model.LinearExprT], ub: int
     return m
 
 
-def total_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
+def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
     """Largest deviation of any compared doctor's burden from target (points * q)."""
     idx = ctx.doctor_index
-    compared = [idx[d] for d in b.compared]
-    burden = {di: _burden(ctx, di) for di in compared}
+    burden = {d: _burden(ctx, idx[d]) for d in b.compared}
     total_ub = sum(s.points * s.doctors for s in ctx.shifts)
     big_b = _sum_var(ctx, "burden_compared", list(burden.values()), total_ub)
     carry_total = sum(b.carry.values())
     devs = []
     for d in b.compared:
-        di = idx[d]
         r = b.weights[d]
         const = round(q * (b.carry[d] - r * carry_total))
-        devs.append(q * burden[di] - round(r * q) * big_b + const)
-    ub = q * (sum(s.points * s.doctors for s in ctx.shifts) + int(sum(abs(c) for c in b.carry.values())) + 1)
-    return Stage("total", _max_abs(ctx, "max_dev_total", devs, ub), q)
+        devs.append(q * burden[d] - round(r * q) * big_b + const)
+    ub = q * (total_ub + int(sum(abs(c) for c in b.carry.values())) + 1)
+    m = _max_abs(ctx, "max_dev_total", devs, ub)
+    factor, share, extra = _backup_terms(ctx, b)
+    info = TotalInfo(
+        estimate=expected_total(ctx, b, holes),
+        burdens=burden,
+        basis=b,
+        scale=q,
+        needed_range=compared_burden_range(ctx, b, holes, with_backups=False),
+        backup_factor=factor,
+        backup_share=share,
+        backup_extra=extra,
+    )
+    return Stage("total", m, q, total=info)
+
+
+def _backup_terms(ctx: BuildCtx, b: Basis) -> tuple[float, float, float]:
+    """How much back-up burden doctors who may need a back-up can bring (see total_range)."""
+    backup_pts = [s.points for s in ctx.shifts if not s.needed_always]
+    if not backup_pts:
+        return 0.0, 0.0, 0.0
+    kmax = max(backup_pts)
+    share, pmin, extra = 0.0, math.inf, 0.0
+    for di, d in enumerate(ctx.doctors):
+        nc = [si for si, _ in ctx.by_doctor.get(di, []) if ctx.shifts[si].role.value == "primary" and not ctx.competent[(di, si)]]
+        if not nc:
+            continue
+        pmin = min(pmin, min(ctx.shifts[si].points for si in nc))
+        if d.id in b.weights:
+            share += b.weights[d.id]
+        else:
+            extra += kmax * (d.fixed_shifts if d.fixed_shifts is not None else len(nc))
+    if share == 0 or pmin in (0, math.inf):
+        return (0.0, 0.0, extra) if pmin != 0 else (0.0, 0.0, extra + kmax * len(ctx.shifts))
+    return kmax / pmin, share, extra
+
+
+def expected_total(ctx: BuildCtx, b: Basis, holes: int) -> float:
+    """A fair roster's likely total for the compared doctors: the shifts they must cover, plus
+    the back-ups their non-competent members bring, each taking their target share."""
+    needed = [s for s in ctx.shifts if s.needed_always]
+    base = sum(s.points * s.doctors for s in needed) - holes * (
+        sum(s.points for s in needed) / max(1, len(needed))
+    )
+    for di, d in enumerate(ctx.doctors):
+        if d.id not in b.weights and d.fixed_shifts is not None:
+            pts = [ctx.shifts[si].points for si, _ in ctx.by_doctor.get(di, [])]
+            base -= d.fixed_shifts * (sum(pts) / max(1, len(pts)))
+    backup_pts = [s.points for s in ctx.shifts if not s.needed_always]
+    per_backup = sum(backup_pts) / len(backup_pts) if backup_pts else 0.0
+    factor = 0.0
+    for d, w in b.weights.items():
+        di = ctx.doctor_index[d]
+        items = [(si, v) for si, v in ctx.by_doctor.get(di, []) if ctx.shifts[si].needed_always]
+        if not items:
+            continue
+        nc = [si for si, _ in items if not ctx.competent[(di, si)]]
+        avg = sum(ctx.shifts[si].points for si, _ in items) / len(items)
+        factor += w * (len(nc) / len(items)) * (per_backup / avg if avg else 0.0)
+    return base / max(0.05, 1.0 - factor)
+
+
+def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int, with_backups: bool = True) -> tuple[int, int]:
+    """The total burden the compared doctors can carry, given `holes` missing doctors."""
+    needed = [s for s in ctx.shifts if s.needed_always]
+    points = sorted({s.points for s in needed}) or [0]
+    total = sum(s.points * s.doctors for s in needed)
+    backup = sum(s.points * s.doctors for s in ctx.shifts if not s.needed_always) if with_backups else 0
+    lo_all, hi_all = total - holes * points[-1], total - holes * points[0] + backup
+    others_lo = others_hi = 0
+    for di, d in enumerate(ctx.doctors):
+        if d.id in b.weights:
+            continue
+        pts = sorted(ctx.shifts[si].points for si, _ in ctx.by_doctor.get(di, []))
+        if d.fixed_shifts is not None:
+            others_lo += sum(pts[: d.fixed_shifts])
+            others_hi += sum(pts[-d.fixed_shifts :]) if d.fixed_shifts else 0
+        else:
+            others_hi += sum(pts)
+    return max(0, lo_all - others_hi), hi_all - others_lo
 
 
 def categories_stage(ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], rotation: list[Penalty]) -> Stage:

@@ -10,6 +10,7 @@ tolerance) and the next stage solved with the previous solution as hint. Stages:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from solver.builders import BUILDERS, Penalty
 from solver.context import BuildCtx, create_variables
 from solver.objectives import (
     Stage,
+    TotalInfo,
     categories_stage,
     fairness_basis,
     municipalities_stage,
@@ -42,13 +44,13 @@ STATUS = {
 
 #: Share of the time limit each stage may use (unused time rolls over to later stages).
 TIME_SHARES = {
-    "coverage": 0.15,
-    "total": 0.35,
+    "coverage": 0.08,
+    "total": 0.5,
     "changes": 0.1,
     "categories": 0.15,
     "municipalities": 0.1,
     "spread": 0.1,
-    "wishes": 0.05,
+    "wishes": 0.07,
 }
 
 Progress = Callable[[str, float | None, float | None, float], None]
@@ -59,7 +61,7 @@ class SolveOptions:
     time_limit: float = 60.0
     seed: int = 0
     workers: int = 2
-    deterministic: bool = True
+    deterministic: bool = False  # True: one worker, deterministic clock (reproducible)
     previous: Roster | None = None  # re-plan: hint and penalty per changed assignment
     freeze_before: dt.date | None = None  # keep previous assignments on shifts before this date
     progress: Progress | None = None
@@ -100,9 +102,9 @@ class SolveResult:
 class _Callback(cp_model.CpSolverSolutionCallback):
     """Reports progress, and stops a stage once it reaches its known floor (e.g. no holes)."""
 
-    def __init__(self, stage: Stage, report: Progress | None, started: float) -> None:
+    def __init__(self, stage: Stage, report: Progress | None, started: float, floor: int = 0) -> None:
         super().__init__()
-        self.stage, self.report, self.started = stage, report, started
+        self.stage, self.report, self.started, self.floor = stage, report, started, floor
         self.hit_floor = False
 
     def on_solution_callback(self) -> None:
@@ -114,7 +116,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
                 self.BestObjectiveBound() / self.stage.scale,
                 time.monotonic() - self.started,
             )
-        if value <= 0:
+        if value <= self.floor:
             self.hit_floor = True
             self.StopSearch()
 
@@ -171,9 +173,13 @@ def _stages(
     """The stages in order, each built only when its turn comes (keeps early solves small)."""
     b = fairness_basis(ctx)
     q = scale_for(ctx, b)
+
+    def holes_found() -> int:
+        return int(getattr(ctx, "holes_total", 0))
+
     made: dict[str, Callable[[], Stage]] = {
         "coverage": lambda: penalty_stage("coverage", penalties["coverage"]),
-        "total": lambda: total_stage(ctx, b, q),
+        "total": lambda: total_stage(ctx, b, q, holes_found()),
         "categories": lambda: categories_stage(
             ctx, b, q, dict(ctx.instance.fairness.category_weights), penalties["big_holiday_rotation"]
         ),
@@ -197,24 +203,132 @@ def _fix_enforcement(ctx: BuildCtx) -> None:
         ctx.model.Add(lit == 1)
 
 
-def _roster_from(ctx: BuildCtx, values: dict[int, int]) -> Roster:
+def _roster_from(ctx: BuildCtx, solution: list[int]) -> Roster:
     out = [
         Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)
         for (di, si), var in ctx.x.items()
-        if values.get(var.Index(), 0)
+        if solution[var.Index()]
     ]
     out.sort(key=lambda a: (a.shift_id, a.doctor_id))
     return Roster(assignments=tuple(out))
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions, seconds: float) -> None:
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions, seconds: float, wall: float) -> None:
+    """Deterministic mode runs one worker on CP-SAT's deterministic clock, so the same input,
+    seed and time limit give the same roster on any machine; the wall clock stays a cap."""
     p = solver.parameters
-    p.max_time_in_seconds = max(0.05, seconds)
     p.random_seed = options.seed
-    p.num_workers = max(1, options.workers)
     p.log_search_progress = options.log
-    if options.deterministic and p.num_workers > 1:
-        p.interleave_search = True
+    if options.deterministic:
+        p.num_workers = 1
+        p.max_deterministic_time = max(0.05, seconds)
+        p.max_time_in_seconds = max(0.05, min(seconds * 3, wall))
+    else:
+        p.num_workers = max(1, options.workers)
+        p.max_time_in_seconds = max(0.05, min(seconds, wall))
+
+
+@dataclass
+class _Outcome:
+    code: int
+    value: float = 0.0
+    bound: float = 0.0
+    solution: list[int] | None = None
+    seconds: float = 0.0
+
+
+def _complete(model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int]) -> list[int] | None:
+    """Complete a hint for a stage's new variables: fix the assignment, minimise the stage
+    objective (fast: almost everything is fixed). CP-SAT then starts from the true value."""
+    trial = model.clone()
+    for var in [*ctx.x.values(), *ctx.holes.values()]:
+        if var.Index() < len(hint):
+            trial.Add(trial.GetIntVarFromProtoIndex(var.Index()) == hint[var.Index()])
+    trial.Minimize(stage.objective)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.num_workers = 1
+    code = solver.Solve(trial)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(solver.ResponseProto().solution)
+
+
+def _run(
+    ctx: BuildCtx,
+    model: cp_model.CpModel,
+    stage: Stage,
+    options: SolveOptions,
+    budget: float,
+    started: float,
+    hint: list[int] | None,
+    floor: int = 0,
+) -> _Outcome:
+    """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
+    Never runs past the overall deadline (options.time_limit after `started`)."""
+    if hint is not None:
+        hint = _complete(model, stage, ctx, hint) or hint
+    model.Minimize(stage.objective)
+    if hint is not None:
+        _hint_all(model, hint)
+    solver = cp_model.CpSolver()
+    wall = started + options.time_limit - time.monotonic()
+    _parameters(solver, options, budget, wall)
+    t0 = time.monotonic()
+    cb = _Callback(stage, options.progress, started, floor)
+    code = solver.Solve(model, cb)
+    spent = time.monotonic() - t0
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _Outcome(code, seconds=spent)
+    value = solver.ObjectiveValue()
+    bound = solver.BestObjectiveBound()
+    if cb.hit_floor:
+        code, bound = cp_model.OPTIMAL, float(floor)
+    return _Outcome(code, value, bound, list(solver.ResponseProto().solution), spent)
+
+
+def _solve_total(
+    ctx: BuildCtx, stage: Stage, options: SolveOptions, budget: float, started: float, hint: list[int] | None
+) -> _Outcome:
+    """The 'total' stage: steer with targets at the expected total (a clone of the model),
+    then minimise the exact largest deviation from that roster; stop at the proven bound."""
+    assert stage.total is not None
+    info = stage.total
+    deadline = time.monotonic() + budget
+    guide = ctx.model.clone()
+    terms = info.guide_terms(guide)
+    guide_stage = Stage("total", sum(terms), 10)
+    out = _run(ctx, guide, guide_stage, options, budget * 0.6, started, hint, floor=0)
+    if out.solution is not None:
+        hint = out.solution[: len(ctx.model.Proto().variables)]
+    value_now = _exact_value(ctx, info, hint) if hint is not None else None
+    floor = 0
+    if value_now is not None:
+        floor = max(0, math.floor((info.proven_bound(value_now) - 0.0015) * stage.scale))
+    left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
+    out = _run(ctx, ctx.model, stage, options, left, started, hint, floor)
+    if out.solution is None:
+        return out
+    ctx.model.Add(stage.objective <= int(round(out.value)))
+    value = out.value / stage.scale
+    bound = info.proven_bound(value)
+    out.bound = max(out.bound, bound * stage.scale)
+    if value <= bound + 0.0015:
+        out.code = cp_model.OPTIMAL
+    return out
+
+
+def _exact_value(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> float:
+    """Largest deviation from target for the compared doctors in a solution (points)."""
+    from roster.fairness import targets
+
+    burdens = {d: 0 for d in info.basis.compared}
+    for (di, si), var in ctx.x.items():
+        d = ctx.doctors[di].id
+        if d in burdens and solution[var.Index()]:
+            burdens[d] += ctx.shifts[si].points
+    tg = targets(info.basis, sum(burdens.values()))
+    return max((abs(burdens[d] - tg[d]) for d in burdens), default=0.0)
 
 
 def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
@@ -226,62 +340,68 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     _fix_enforcement(ctx)
     stages = _stages(ctx, penalties, options)
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
-    all_vars = [v for v in ctx.x.values()] + list(ctx.holes.values())
-    values: dict[int, int] | None = None
+    best: list[int] | None = None
     if options.previous is not None:
         _hint_previous(ctx, options.previous)
     remaining_share = sum(TIME_SHARES.get(name, 0.1) for name, _ in stages)
+    total_share = remaining_share
     tolerance = instance.fairness.tolerance_points
     for name, make in stages:
         share = TIME_SHARES.get(name, 0.1)
         left = deadline - time.monotonic()
-        if left <= 0.05 and values is not None:
+        if left <= 0.05 and best is not None:
             result.stages.append(StageResult(name, "skipped", None, None, 0.0))
             remaining_share -= share
             continue
-        budget = left * share / remaining_share if remaining_share > 0 else left
+        if options.deterministic:  # planned shares: budgets must not depend on the wall clock
+            budget = options.time_limit * share / total_share
+        else:
+            budget = left * share / remaining_share if remaining_share > 0 else left
         remaining_share -= share
         stage = make()
-        ctx.model.Minimize(stage.objective)
-        if values is not None:
-            ctx.model.ClearHints()
-            for v in all_vars:
-                ctx.model.AddHint(v, values.get(v.Index(), 0))
-        solver = cp_model.CpSolver()
-        _parameters(solver, options, budget)
-        t0 = time.monotonic()
-        cb = _Callback(stage, options.progress, started)
-        code = solver.Solve(ctx.model, cb)
-        if cb.hit_floor:
-            code = cp_model.OPTIMAL  # every stage objective is >= 0: zero is optimal
-        status = STATUS.get(code, "unknown")
-        spent = time.monotonic() - t0
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = solver.ObjectiveValue()
-            bound = value if cb.hit_floor else solver.BestObjectiveBound()
-            result.stages.append(StageResult(stage.name, status, value / stage.scale, bound / stage.scale, spent))
-            values = {v.Index(): int(solver.Value(v)) for v in all_vars}
-            slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
-            ctx.model.Add(stage.objective <= int(round(value)) + slack)
+        if stage.total is not None:
+            out = _solve_total(ctx, stage, options, budget, started, best)
+        else:
+            out = _run(ctx, ctx.model, stage, options, budget, started, best)
+            if out.solution is not None:
+                slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
+                ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
+        status = STATUS.get(out.code, "unknown")
+        if out.solution is not None:
+            value, bound = out.value / stage.scale, out.bound / stage.scale
+            if stage.bound is not None:
+                bound = max(bound, stage.bound)
+            result.stages.append(StageResult(name, status, value, bound, out.seconds))
+            if name == "coverage":
+                ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
+            best = out.solution
             if options.progress:
-                options.progress(stage.name, value / stage.scale, bound / stage.scale, time.monotonic() - started)
+                options.progress(name, value, bound, time.monotonic() - started)
             continue
-        result.stages.append(StageResult(stage.name, status, None, None, spent))
-        if values is None:
-            result.status = "infeasible" if code == cp_model.INFEASIBLE else "no_solution"
-            if code == cp_model.INFEASIBLE:
+        result.stages.append(StageResult(name, status, None, None, out.seconds))
+        if best is None:
+            result.status = "infeasible" if out.code == cp_model.INFEASIBLE else "no_solution"
+            if out.code == cp_model.INFEASIBLE:
                 from solver.explain import explain_infeasible
 
                 result.explanation = explain_infeasible(instance, options)
             result.seconds = time.monotonic() - started
             return result
         break  # keep the previous stage's roster
-    assert values is not None
-    result.roster = _roster_from(ctx, values)
+    assert best is not None
+    result.roster = _roster_from(ctx, best)
     solved = [s for s in result.stages if s.status != "skipped"]
-    result.status = "optimal" if solved and all(s.status == "optimal" for s in solved) and len(solved) == len(stages) else "feasible"
+    all_optimal = all(s.status == "optimal" for s in solved) and len(solved) == len(stages)
+    result.status = "optimal" if all_optimal else "feasible"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
+    """Hint every variable the previous stage solved (new stage variables follow from them)."""
+    model.ClearHints()
+    for index, value in enumerate(solution):
+        model.AddHint(model.GetIntVarFromProtoIndex(index), value)
 
 
 def _hint_previous(ctx: BuildCtx, previous: Roster) -> None:
