@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -74,6 +75,9 @@ class Stage:
     scale: int = 1  # objective units per point (or per unit for counts)
     bound: float | None = None  # a bound proven outside CP-SAT (points)
     total: TotalInfo | None = None
+    #: Builds a steering objective on a copy of the model from the current solution: deviations
+    #: from targets held at the current totals (constants), which CP-SAT searches far better.
+    guide: Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT] | None = None
 
 
 def scale_for(ctx: BuildCtx, b: Basis) -> int:
@@ -137,7 +141,7 @@ def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
         backup_share=share,
         backup_extra=extra,
     )
-    return Stage("total", m, q, total=info)
+    return Stage("total", m, q, total=info, guide=lambda model, _solution: sum(info.guide_terms(model)))
 
 
 def _backup_terms(ctx: BuildCtx, b: Basis) -> tuple[float, float, float]:
@@ -209,6 +213,7 @@ def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int, with_backups: boo
 def categories_stage(ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], rotation: list[Penalty]) -> Stage:
     idx = ctx.doctor_index
     terms: list[cp_model.LinearExprT] = []
+    guide_items: list[GuideItem] = []
     ub = q * (sum(s.points * s.doctors for s in ctx.shifts) + 1)
     for c in CATEGORIES:
         w = weights.get(c, 1)
@@ -220,9 +225,39 @@ def categories_stage(ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], r
         for d in b.compared:
             r = b.category_weights[c].get(d, 0.0)
             devs.append(q * burden[d] - round(r * q) * total_c)
+            guide_items.append((burden[d], total_c, r, w))  # type: ignore[arg-type]
         terms.append(w * _max_abs(ctx, f"max_dev_{c}", devs, ub))
     terms.extend(q * p.weight * p.expr for p in rotation)
-    return Stage("categories", sum(terms), q)
+    return Stage("categories", sum(terms), q, guide=_l1_guide(guide_items, [(10 * p.weight, p.expr) for p in rotation]))
+
+
+GuideItem = tuple[cp_model.IntVar, cp_model.IntVar, float, int]  # (burden, total, share, weight)
+
+
+def _l1_guide(items: list[GuideItem], extra: list[tuple[int, cp_model.LinearExprT]] | None = None) -> Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT]:
+    """Sum of |burden - share * total| in tenths of a point, totals frozen at the solution."""
+
+    def build(model: cp_model.CpModel, solution: list[int]) -> cp_model.LinearExprT:
+        terms: list[cp_model.LinearExprT] = []
+        for burden, total, share, weight in items:
+            target = round(10 * share * solution[total.Index()])
+            var = model.GetIntVarFromProtoIndex(burden.Index())
+            e = model.NewIntVar(0, 10 * (abs(target) + 100_000), f"guide[{burden.Name()}]")
+            model.Add(e >= 10 * var - target)
+            model.Add(e >= target - 10 * var)
+            terms.append(weight * e)
+        for weight, expr in extra or []:
+            terms.append(weight * _rebind(model, expr))
+        return sum(terms)
+
+    return build
+
+
+def _rebind(model: cp_model.CpModel, expr: cp_model.LinearExprT) -> cp_model.LinearExprT:
+    """The same variable in a cloned model (soft-rule penalties here are single literals)."""
+    if not isinstance(expr, cp_model.IntVar):
+        raise TypeError("guide penalties must be single variables")
+    return model.GetIntVarFromProtoIndex(expr.Index())
 
 
 def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
@@ -239,7 +274,8 @@ def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
     devs = [
         q * burden.get(m, 0) - round(key * q) * all_b for m, key in b.municipality_keys.items()
     ]
-    return Stage("municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q)
+    items: list[GuideItem] = [(burden[m], all_b, key, 1) for m, key in b.municipality_keys.items() if m in burden]
+    return Stage("municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q, guide=_l1_guide(items))
 
 
 def spread_stage(ctx: BuildCtx, b: Basis) -> Stage:

@@ -237,7 +237,7 @@ class _Outcome:
     seconds: float = 0.0
 
 
-def _complete(model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int]) -> list[int] | None:
+def _complete(model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int]) -> _Outcome | None:
     """Complete a hint for a stage's new variables: fix the assignment, minimise the stage
     objective (fast: almost everything is fixed). CP-SAT then starts from the true value."""
     trial = model.clone()
@@ -251,7 +251,8 @@ def _complete(model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[i
     code = solver.Solve(trial)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return list(solver.ResponseProto().solution)
+    value = solver.ObjectiveValue()
+    return _Outcome(cp_model.FEASIBLE, value, 0.0, list(solver.ResponseProto().solution))
 
 
 def _run(
@@ -266,8 +267,9 @@ def _run(
 ) -> _Outcome:
     """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
     Never runs past the overall deadline (options.time_limit after `started`)."""
-    if hint is not None:
-        hint = _complete(model, stage, ctx, hint) or hint
+    fallback = _complete(model, stage, ctx, hint) if hint is not None else None
+    if fallback is not None:
+        hint = fallback.solution
     model.Minimize(stage.objective)
     if hint is not None:
         _hint_all(model, hint)
@@ -279,6 +281,9 @@ def _run(
     code = solver.Solve(model, cb)
     spent = time.monotonic() - t0
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if fallback is not None and code != cp_model.INFEASIBLE:
+            fallback.seconds = spent  # no time to improve: the hint itself stands
+            return fallback
         return _Outcome(code, seconds=spent)
     value = solver.ObjectiveValue()
     bound = solver.BestObjectiveBound()
@@ -287,34 +292,42 @@ def _run(
     return _Outcome(code, value, bound, list(solver.ResponseProto().solution), spent)
 
 
-def _solve_total(
-    ctx: BuildCtx, stage: Stage, options: SolveOptions, budget: float, started: float, hint: list[int] | None
+def _solve_guided(
+    ctx: BuildCtx,
+    stage: Stage,
+    options: SolveOptions,
+    budget: float,
+    started: float,
+    hint: list[int] | None,
+    slack: int = 0,
 ) -> _Outcome:
-    """The 'total' stage: steer with targets at the expected total (a clone of the model),
-    then minimise the exact largest deviation from that roster; stop at the proven bound."""
-    assert stage.total is not None
-    info = stage.total
+    """Steer first, on a copy of the model, with the stage's guide (deviations from targets
+    held constant); then minimise the exact objective from there, stopping at a proven bound."""
+    assert stage.guide is not None
     deadline = time.monotonic() + budget
+    if hint is not None:
+        done = _complete(ctx.model, stage, ctx, hint)
+        hint = done.solution if done is not None else hint
     guide = ctx.model.clone()
-    terms = info.guide_terms(guide)
-    guide_stage = Stage("total", sum(terms), 10)
-    out = _run(ctx, guide, guide_stage, options, budget * 0.6, started, hint, floor=0)
+    steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
+    out = _run(ctx, guide, steer, options, budget * 0.6, started, hint, floor=0)
     if out.solution is not None:
         hint = out.solution[: len(ctx.model.Proto().variables)]
-    value_now = _exact_value(ctx, info, hint) if hint is not None else None
+    info = stage.total
     floor = 0
-    if value_now is not None:
-        floor = max(0, math.floor((info.proven_bound(value_now) - 0.0015) * stage.scale))
+    if info is not None and hint is not None:
+        floor = max(0, math.floor((info.proven_bound(_exact_value(ctx, info, hint)) - 0.0015) * stage.scale))
     left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
     out = _run(ctx, ctx.model, stage, options, left, started, hint, floor)
     if out.solution is None:
         return out
-    ctx.model.Add(stage.objective <= int(round(out.value)))
-    value = out.value / stage.scale
-    bound = info.proven_bound(value)
-    out.bound = max(out.bound, bound * stage.scale)
-    if value <= bound + 0.0015:
-        out.code = cp_model.OPTIMAL
+    ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
+    if info is not None:
+        value = out.value / stage.scale
+        bound = info.proven_bound(value)
+        out.bound = max(out.bound, bound * stage.scale)
+        if value <= bound + 0.0015:
+            out.code = cp_model.OPTIMAL
     return out
 
 
@@ -359,12 +372,12 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             budget = left * share / remaining_share if remaining_share > 0 else left
         remaining_share -= share
         stage = make()
-        if stage.total is not None:
-            out = _solve_total(ctx, stage, options, budget, started, best)
+        slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
+        if stage.guide is not None and best is not None:
+            out = _solve_guided(ctx, stage, options, budget, started, best, slack)
         else:
             out = _run(ctx, ctx.model, stage, options, budget, started, best)
             if out.solution is not None:
-                slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
                 ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
         status = STATUS.get(out.code, "unknown")
         if out.solution is not None:
