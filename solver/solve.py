@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from roster.exchange import Assignment, Roster
 from roster.instance import Instance
 from solver.builders import BUILDERS, Penalty
+from solver.construct import construct
 from solver.context import BuildCtx, create_variables
 from solver.objectives import (
     Stage,
@@ -237,16 +238,20 @@ class _Outcome:
     seconds: float = 0.0
 
 
-def _complete(model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int]) -> _Outcome | None:
+def _complete(
+    model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int], wall: float = 10.0
+) -> _Outcome | None:
     """Complete a hint for a stage's new variables: fix the assignment, minimise the stage
     objective (fast: almost everything is fixed). CP-SAT then starts from the true value."""
+    if wall <= 1.0:
+        return None
     trial = model.clone()
     for var in [*ctx.x.values(), *ctx.holes.values()]:
         if var.Index() < len(hint):
             trial.Add(trial.GetIntVarFromProtoIndex(var.Index()) == hint[var.Index()])
     trial.Minimize(stage.objective)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.max_time_in_seconds = min(10.0, wall)
     solver.parameters.num_workers = 1
     code = solver.Solve(trial)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -267,14 +272,17 @@ def _run(
 ) -> _Outcome:
     """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
     Never runs past the overall deadline (options.time_limit after `started`)."""
-    fallback = _complete(model, stage, ctx, hint) if hint is not None else None
+    wall = _deadline(started, options) - time.monotonic()
+    fallback = _complete(model, stage, ctx, hint, wall) if hint is not None else None
     if fallback is not None:
         hint = fallback.solution
     model.Minimize(stage.objective)
     if hint is not None:
         _hint_all(model, hint)
     solver = cp_model.CpSolver()
-    wall = started + options.time_limit - time.monotonic()
+    wall = _deadline(started, options) - time.monotonic()
+    if wall <= 0.05:
+        return fallback or _Outcome(cp_model.UNKNOWN)
     _parameters(solver, options, budget, wall)
     t0 = time.monotonic()
     cb = _Callback(stage, options.progress, started, floor)
@@ -306,7 +314,7 @@ def _solve_guided(
     assert stage.guide is not None
     deadline = time.monotonic() + budget
     if hint is not None:
-        done = _complete(ctx.model, stage, ctx, hint)
+        done = _complete(ctx.model, stage, ctx, hint, _deadline(started, options) - time.monotonic())
         hint = done.solution if done is not None else hint
     guide = ctx.model.clone()
     steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
@@ -348,21 +356,20 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     """Solve stage by stage within options.time_limit; return what was found."""
     options = options or SolveOptions()
     started = time.monotonic()
-    deadline = started + options.time_limit
+    deadline = _deadline(started, options)
     ctx, penalties = build(instance, options)
     _fix_enforcement(ctx)
     stages = _stages(ctx, penalties, options)
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
+    start = _first_roster(ctx, options)
     best: list[int] | None = None
-    if options.previous is not None:
-        _hint_previous(ctx, options.previous)
     remaining_share = sum(TIME_SHARES.get(name, 0.1) for name, _ in stages)
     total_share = remaining_share
     tolerance = instance.fairness.tolerance_points
     for name, make in stages:
         share = TIME_SHARES.get(name, 0.1)
         left = deadline - time.monotonic()
-        if left <= 0.05 and best is not None:
+        if left <= 0.5 and best is not None:
             result.stages.append(StageResult(name, "skipped", None, None, 0.0))
             remaining_share -= share
             continue
@@ -376,7 +383,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         if stage.guide is not None and best is not None:
             out = _solve_guided(ctx, stage, options, budget, started, best, slack)
         else:
-            out = _run(ctx, ctx.model, stage, options, budget, started, best)
+            out = _run(ctx, ctx.model, stage, options, budget, started, best or start)
             if out.solution is not None:
                 ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
         status = STATUS.get(out.code, "unknown")
@@ -410,6 +417,12 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     return result
 
 
+def _deadline(started: float, options: SolveOptions) -> float:
+    """When the search must stop: the time limit less a margin for building stage objectives
+    and reading the roster back out."""
+    return started + options.time_limit - min(3.0, 0.5 + 0.03 * options.time_limit)
+
+
 def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
     """Hint every variable the previous stage solved (new stage variables follow from them)."""
     model.ClearHints()
@@ -417,7 +430,18 @@ def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
         model.AddHint(model.GetIntVarFromProtoIndex(index), value)
 
 
-def _hint_previous(ctx: BuildCtx, previous: Roster) -> None:
-    keep = {(a.doctor_id, a.shift_id) for a in previous.assignments}
-    for (di, si), var in ctx.x.items():
-        ctx.model.AddHint(var, 1 if (ctx.doctors[di].id, ctx.shifts[si].id) in keep else 0)
+def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
+    """A starting point for the search: the previous roster when re-planning (what it still
+    allows), else the greedy construction. Holes fill what is missing."""
+    if options.previous is not None:
+        keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
+        pairs = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+    else:
+        pairs = construct(ctx, fairness_basis(ctx))
+    solution = [0] * len(ctx.model.Proto().variables)
+    for pair, var in ctx.x.items():
+        solution[var.Index()] = 1 if pair in pairs else 0
+    for si, hole in ctx.holes.items():
+        taken = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in pairs)
+        solution[hole.Index()] = max(0, ctx.shifts[si].doctors - taken)
+    return solution
