@@ -113,7 +113,11 @@ class Ctx:
         return self.roster.by_shift()
 
     def finding(
-        self, rule: str, message: str, shift: Shift | None = None, doctor: Doctor | None = None,
+        self,
+        rule: str,
+        message: str,
+        shift: Shift | None = None,
+        doctor: Doctor | None = None,
         day: dt.date | None = None,
     ) -> Finding:
         when = shift.date if shift else day or self.instance.period.start
@@ -130,9 +134,7 @@ class Ctx:
         )
 
     def each_assignment(self) -> list[tuple[Doctor, Shift]]:
-        return [
-            (self.instance.doctor(d), s) for d, lst in sorted(self.duties.items()) for s in lst
-        ]
+        return [(self.instance.doctor(d), s) for d, lst in sorted(self.duties.items()) for s in lst]
 
 
 # --------------------------------------------------------------------------- checks
@@ -144,9 +146,13 @@ def check_coverage(c: Ctx) -> list[Finding]:
         n = len(c.staffed.get(s.id, []))
         if s.needed_always and n < s.doctors:
             missing = s.doctors - n
-            out.append(c.finding("coverage", f"ubemannet: mangler {missing} av {s.doctors} lege(r)", s))
+            out.append(
+                c.finding("coverage", f"ubemannet: mangler {missing} av {s.doctors} lege(r)", s)
+            )
         elif n > s.doctors:
-            out.append(c.finding("coverage", f"for mange leger: {n}, vakten trenger {s.doctors}", s))
+            out.append(
+                c.finding("coverage", f"for mange leger: {n}, vakten trenger {s.doctors}", s)
+            )
     return out
 
 
@@ -164,7 +170,11 @@ def check_absence(c: Ctx) -> list[Finding]:
         a = absence_during(d, s)
         if a is not None:
             what = ABSENCE_NO[a.kind]
-            out.append(c.finding("absence", f"vakten overlapper {what} {a.start:%d.%m}–{a.end:%d.%m}", s, d))
+            out.append(
+                c.finding(
+                    "absence", f"vakten overlapper {what} {a.start:%d.%m}–{a.end:%d.%m}", s, d
+                )
+            )
     return out
 
 
@@ -179,7 +189,9 @@ def check_one_at_a_time(c: Ctx) -> list[Finding]:
                 if t.id == s.id:
                     out.append(c.finding("one_at_a_time", "står to ganger på samme vakt", s, d))
                 else:
-                    out.append(c.finding("one_at_a_time", f"overlapper med {describe_shift(t)}", s, d))
+                    out.append(
+                        c.finding("one_at_a_time", f"overlapper med {describe_shift(t)}", s, d)
+                    )
     return out
 
 
@@ -204,7 +216,12 @@ check_granted_exemption = _exemption_check("granted_exemption")
 
 def check_courses_required(c: Ctx) -> list[Finding]:
     return [
-        c.finding("courses_required", "mangler gyldig kurs i akuttmedisin eller volds- og overgrepshåndtering", s, d)
+        c.finding(
+            "courses_required",
+            "mangler gyldig kurs i akuttmedisin eller volds- og overgrepshåndtering",
+            s,
+            d,
+        )
         for d, s in c.each_assignment()
         if not courses_valid(d, s.date, c.instance.rules)
     ]
@@ -215,27 +232,61 @@ def _primary_before(c: Ctx, doctor_id: str, shift: Shift) -> int:
 
 
 def _competent(c: Ctx, doctor: Doctor, shift: Shift) -> bool:
-    return competent_alone(doctor, shift.date, c.instance.rules, _primary_before(c, doctor.id, shift))
+    return competent_alone(
+        doctor, shift.date, c.instance.rules, _primary_before(c, doctor.id, shift)
+    )
 
 
 def check_competence_backup(c: Ctx) -> list[Finding]:
     out = []
-    backups: list[tuple[Doctor, Shift]] = [(d, s) for d, s in c.each_assignment() if s.role == Role.backup_competence]
+    backups: list[tuple[Doctor, Shift]] = [
+        (d, s) for d, s in c.each_assignment() if s.role == Role.backup_competence
+    ]
     for b, t in backups:
         p = c.instance.rules.params("competence_backup", t.date, CompetenceBackupParams)
         if not _competent(c, b, t):
-            out.append(c.finding("competence_backup", "er kompetansebakvakt uten selv å kunne ha vakt alene", t, b))
-        if p.attend_in_person and p.max_response_minutes is not None and (t.response_minutes or 0) > p.max_response_minutes:
-            out.append(c.finding("competence_backup", f"bakvakten må kunne møte innen {p.max_response_minutes} min, vakttypen har {t.response_minutes} min", t, b))
+            out.append(
+                c.finding(
+                    "competence_backup",
+                    "er kompetansebakvakt uten selv å kunne ha vakt alene",
+                    t,
+                    b,
+                )
+            )
+        if (
+            p.attend_in_person
+            and p.max_response_minutes is not None
+            and (t.response_minutes or 0) > p.max_response_minutes
+        ):
+            out.append(
+                c.finding(
+                    "competence_backup",
+                    f"bakvakten må kunne møte innen {p.max_response_minutes} min, vakttypen har {t.response_minutes} min",
+                    t,
+                    b,
+                )
+            )
     for d, s in c.each_assignment():
         if s.role != Role.primary or _competent(c, d, s):
             continue
         cover = [
-            (b, t) for b, t in backups
-            if s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1 and b.id != d.id and _competent(c, b, t)
+            (b, t)
+            for b, t in backups
+            if s.type_id in t.covers
+            and t.t0 <= s.t0
+            and s.t1 <= t.t1
+            and b.id != d.id
+            and _competent(c, b, t)
         ]
         if not cover:
-            out.append(c.finding("competence_backup", "kan ikke ha vakt alene og mangler kompetent kompetansebakvakt for hele vakten", s, d))
+            out.append(
+                c.finding(
+                    "competence_backup",
+                    "kan ikke ha vakt alene og mangler kompetent kompetansebakvakt for hele vakten",
+                    s,
+                    d,
+                )
+            )
     return out
 
 
@@ -254,21 +305,46 @@ def _rest_and_days_off(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOf
             for t in lst:
                 if s.t1 < t.t0 < rest_end:
                     hours = (t.t0 - s.t1) / 60
-                    rest.append(c.finding("rest_after_duty", f"bare {hours:.1f} timer hvile før {describe_shift(t)} (krav {p.min_rest_hours:g})", s, d))
+                    rest.append(
+                        c.finding(
+                            "rest_after_duty",
+                            f"bare {hours:.1f} timer hvile før {describe_shift(t)} (krav {p.min_rest_hours:g})",
+                            s,
+                            d,
+                        )
+                    )
             end_day = s.end.date()
             for day in (end_day, end_day + dt.timedelta(days=1)):
                 pw = practice_window(d, day, rules)
-                if pw is None or not (pw[0] < rest_end and pw[1] > s.t1) or (s.t0 < pw[1] and s.t1 > pw[0] and day == s.date):
+                if (
+                    pw is None
+                    or not (pw[0] < rest_end and pw[1] > s.t1)
+                    or (s.t0 < pw[1] and s.t1 > pw[0] and day == s.date)
+                ):
                     continue
                 if s.is_night and s.mode == Mode.onsite and day == end_day:
                     off = rules.params("day_off_after_night", day, DayOffAfterNightParams)
                     if off.enabled:
                         days_off.append(DayOff(doctor_id=d.id, date=day, after_shift=s.id))
                     else:
-                        night.append(c.finding("day_off_after_night", f"tilstedevakt natt før praksisdag {day:%d.%m} uten fri dagen etter", s, d))
+                        night.append(
+                            c.finding(
+                                "day_off_after_night",
+                                f"tilstedevakt natt før praksisdag {day:%d.%m} uten fri dagen etter",
+                                s,
+                                d,
+                            )
+                        )
                     continue
                 hours = max(0, pw[0] - s.t1) / 60
-                rest.append(c.finding("rest_after_duty", f"bare {hours:.1f} timer hvile før egen praksisdag {day:%d.%m} (krav {p.min_rest_hours:g})", s, d))
+                rest.append(
+                    c.finding(
+                        "rest_after_duty",
+                        f"bare {hours:.1f} timer hvile før egen praksisdag {day:%d.%m} (krav {p.min_rest_hours:g})",
+                        s,
+                        d,
+                    )
+                )
     return rest, night, days_off
 
 
@@ -299,7 +375,14 @@ def check_min_gap_days(c: Ctx) -> list[Finding]:
                     continue  # overlap: one_at_a_time reports it
                 if p.allow_back_to_back and t.t0 == s.t1:
                     continue
-                out.append(c.finding("min_gap_days", f"bare {gap} døgn til {describe_shift(t)} (krav {p.days})", s, d))
+                out.append(
+                    c.finding(
+                        "min_gap_days",
+                        f"bare {gap} døgn til {describe_shift(t)} (krav {p.days})",
+                        s,
+                        d,
+                    )
+                )
     return out
 
 
@@ -311,7 +394,15 @@ def _cap(c: Ctx, rule: str, count: Callable[[list[Shift]], int], noun: str) -> l
     for doctor_id, lst in sorted(c.duties.items()):
         n = count(lst)
         if n > p.max:
-            out.append(c.finding(rule, f"{n} {noun} i perioden, taket er {p.max}", None, c.instance.doctor(doctor_id), c.instance.period.start))
+            out.append(
+                c.finding(
+                    rule,
+                    f"{n} {noun} i perioden, taket er {p.max}",
+                    None,
+                    c.instance.doctor(doctor_id),
+                    c.instance.period.start,
+                )
+            )
     return out
 
 
@@ -339,7 +430,15 @@ def check_fixed_shifts(c: Ctx) -> list[Finding]:
             continue
         n = len(c.duties.get(d.id, []))
         if n != d.fixed_shifts:
-            out.append(c.finding("fixed_shifts", f"har {n} vakter, avtalen sier {d.fixed_shifts}", None, d, c.instance.period.start))
+            out.append(
+                c.finding(
+                    "fixed_shifts",
+                    f"har {n} vakter, avtalen sier {d.fixed_shifts}",
+                    None,
+                    d,
+                    c.instance.period.start,
+                )
+            )
     return out
 
 
@@ -361,7 +460,9 @@ def check_big_holiday_rotation(c: Ctx) -> list[Finding]:
     return out
 
 
-def wish_matches(wish_start: dt.date | None, wish_end: dt.date | None, types: tuple[str, ...], s: Shift) -> bool:
+def wish_matches(
+    wish_start: dt.date | None, wish_end: dt.date | None, types: tuple[str, ...], s: Shift
+) -> bool:
     if wish_start is not None and not (wish_start <= s.date <= (wish_end or wish_start)):
         return False
     return not types or s.type_id in types
@@ -374,7 +475,9 @@ def check_wishes(c: Ctx) -> list[Finding]:
             continue
         for w in d.wishes:
             if not w.want and wish_matches(w.start, w.end, w.shift_types, s):
-                out.append(c.finding("wishes", f"ønsket å slippe denne vakten (vekt {w.weight})", s, d))
+                out.append(
+                    c.finding("wishes", f"ønsket å slippe denne vakten (vekt {w.weight})", s, d)
+                )
     return out
 
 
@@ -406,7 +509,9 @@ def check(instance: Instance, roster: Roster) -> CheckResult:
     """Every breach of every rule, sorted by date; soft rules as remarks."""
     c = Ctx(instance, roster)
     findings = [f for rule in CHECKS for f in CHECKS[rule](c)]
-    findings.sort(key=lambda f: (f.date or dt.date.min, f.shift_id or "", f.doctor_id or "", f.rule))
+    findings.sort(
+        key=lambda f: (f.date or dt.date.min, f.shift_id or "", f.doctor_id or "", f.rule)
+    )
     _, _, days_off = _rest_and_days_off(c)
     return CheckResult(
         breaches=tuple(f for f in findings if not f.soft),

@@ -152,7 +152,10 @@ def courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
     """Both courses completed on or before the date and not expired."""
     p = rules.params("courses_required", day, CoursesRequiredParams)
     c = doctor.competence
-    for done, months in ((c.acute_course, p.acute_valid_months), (c.violence_course, p.violence_valid_months)):
+    for done, months in (
+        (c.acute_course, p.acute_valid_months),
+        (c.violence_course, p.violence_valid_months),
+    ):
         if done is None or done > day:
             return False
         if months is not None and day >= add_months(done, months):

@@ -128,7 +128,5 @@ def problems_from_validation(
                 probe = probe[:-1]
             line = lines.get(probe)
         for msg in norwegian_message(err).split("\n"):
-            out.append(
-                Problem(message=msg, file=file, field=loc_to_path(loc) or None, line=line)
-            )
+            out.append(Problem(message=msg, file=file, field=loc_to_path(loc) or None, line=line))
     return out

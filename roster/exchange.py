@@ -20,7 +20,17 @@ from roster.errors import InputError, Problem
 from roster.instance import Instance
 from roster.model import StrictModel
 
-CSV_HEADER = ("date", "shift_id", "start", "end", "role", "mode", "doctor_id", "doctor_name", "municipality")
+CSV_HEADER = (
+    "date",
+    "shift_id",
+    "start",
+    "end",
+    "role",
+    "mode",
+    "doctor_id",
+    "doctor_name",
+    "municipality",
+)
 FORMAT_NAME = "vaktplan-roster"
 FORMAT_VERSION = 1
 
@@ -107,7 +117,10 @@ def roster_json(
         "version": FORMAT_VERSION,
         "instance": instance.name,
         "legevakt": {"id": instance.legevakt.id, "name": instance.legevakt.name},
-        "period": {"start": instance.period.start.isoformat(), "end": instance.period.end.isoformat()},
+        "period": {
+            "start": instance.period.start.isoformat(),
+            "end": instance.period.end.isoformat(),
+        },
         "rules": instance.rules.record(),
         "created_by": created_by,
         "created_at": created_at.isoformat() if created_at else None,
@@ -118,7 +131,9 @@ def roster_json(
     return data
 
 
-def write_roster_json(instance: Instance, roster: Roster, path: Path, created_by: str, **kw: Any) -> None:
+def write_roster_json(
+    instance: Instance, roster: Roster, path: Path, created_by: str, **kw: Any
+) -> None:
     text = json.dumps(roster_json(instance, roster, created_by, **kw), ensure_ascii=False, indent=2)
     path.write_text(text + "\n", encoding="utf-8")
 
@@ -144,23 +159,51 @@ def parse_roster_rows(instance: Instance, rows: list[dict[str, str]], name: str)
         shift = shifts.get(sid)
         if shift is None:
             problems.append(
-                Problem(file=name, row=i, column="shift_id", message=f"ukjent vakt «{type_id}» den {date} (finnes ikke i planen)")
+                Problem(
+                    file=name,
+                    row=i,
+                    column="shift_id",
+                    message=f"ukjent vakt «{type_id}» den {date} (finnes ikke i planen)",
+                )
             )
             continue
         for col, want in (("start", shift.t0), ("end", shift.t1)):
             got = _parse_instant(row.get(col, "").strip())
             if got is None:
-                problems.append(Problem(file=name, row=i, column=col, message=f"ugyldig tidspunkt «{row.get(col, '')}» (ISO 8601 med UTC-avvik)"))
+                problems.append(
+                    Problem(
+                        file=name,
+                        row=i,
+                        column=col,
+                        message=f"ugyldig tidspunkt «{row.get(col, '')}» (ISO 8601 med UTC-avvik)",
+                    )
+                )
             elif got != want:
-                problems.append(Problem(file=name, row=i, column=col, message=f"tidspunktet stemmer ikke med vakttypen ({getattr(shift, col).isoformat()})"))
+                problems.append(
+                    Problem(
+                        file=name,
+                        row=i,
+                        column=col,
+                        message=f"tidspunktet stemmer ikke med vakttypen ({getattr(shift, col).isoformat()})",
+                    )
+                )
         for col, want_s in (("role", shift.role.value), ("mode", shift.mode.value)):
             if row.get(col, "").strip() != want_s:
-                problems.append(Problem(file=name, row=i, column=col, message=f"«{row.get(col, '')}» stemmer ikke med vakttypen («{want_s}»)"))
+                problems.append(
+                    Problem(
+                        file=name,
+                        row=i,
+                        column=col,
+                        message=f"«{row.get(col, '')}» stemmer ikke med vakttypen («{want_s}»)",
+                    )
+                )
         doctor_id = row.get("doctor_id", "").strip()
         if not doctor_id:
             continue  # a hole
         if not instance.has_doctor(doctor_id):
-            problems.append(Problem(file=name, row=i, column="doctor_id", message=f"ukjent lege «{doctor_id}»"))
+            problems.append(
+                Problem(file=name, row=i, column="doctor_id", message=f"ukjent lege «{doctor_id}»")
+            )
             continue
         assignments.append(Assignment(shift_id=sid, doctor_id=doctor_id))
     if problems:
@@ -180,7 +223,13 @@ def read_roster_csv(instance: Instance, path: Path) -> Roster:
     header = tuple(reader.fieldnames or ())
     if header != CSV_HEADER:
         raise InputError(
-            [Problem(file=name, row=1, message=f"feil overskriftsrad; forventet nøyaktig: {','.join(CSV_HEADER)}")]
+            [
+                Problem(
+                    file=name,
+                    row=1,
+                    message=f"feil overskriftsrad; forventet nøyaktig: {','.join(CSV_HEADER)}",
+                )
+            ]
         )
     return parse_roster_rows(instance, list(reader), name)
 
@@ -192,7 +241,9 @@ def read_roster_json(instance: Instance, path: Path) -> Roster:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError([Problem(file=name, message=f"kan ikke lese JSON ({exc})")]) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise InputError([Problem(file=name, message=f"ikke en vaktplanfil (format «{FORMAT_NAME}»)")])
+        raise InputError(
+            [Problem(file=name, message=f"ikke en vaktplanfil (format «{FORMAT_NAME}»)")]
+        )
     rows = data.get("assignments")
     if not isinstance(rows, list):
         raise InputError([Problem(file=name, field="assignments", message="mangler")])

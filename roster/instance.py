@@ -7,7 +7,7 @@ exemptions, absences and wishes written in the YAML, every cross-reference check
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +28,6 @@ from roster.model import (
     PlanPeriod,
     Role,
     RuleOverride,
-    Scope,
     ShiftType,
     StrictModel,
     Wish,
@@ -165,7 +164,9 @@ def read_instance_file(path: Path) -> InstanceFile:
     except UnicodeDecodeError:
         raise InputError([Problem(file=name, message="filen er ikke UTF-8-tekst")]) from None
     except OSError as exc:
-        raise InputError([Problem(file=name, message=f"kan ikke lese filen ({exc.strerror})")]) from None
+        raise InputError(
+            [Problem(file=name, message=f"kan ikke lese filen ({exc.strerror})")]
+        ) from None
     return parse_instance_text(text, name)
 
 
@@ -176,10 +177,16 @@ def parse_instance_text(text: str, name: str = "instance.yaml") -> InstanceFile:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise InputError(
-            [Problem(file=name, line=line, message=f"ugyldig YAML ({getattr(exc, 'problem', exc)})")]
+            [
+                Problem(
+                    file=name, line=line, message=f"ugyldig YAML ({getattr(exc, 'problem', exc)})"
+                )
+            ]
         ) from None
     if not isinstance(data, dict):
-        raise InputError([Problem(file=name, message="filen må være en YAML-tabell (nøkkel: verdi)")])
+        raise InputError(
+            [Problem(file=name, message="filen må være en YAML-tabell (nøkkel: verdi)")]
+        )
     try:
         return InstanceFile.model_validate(data)
     except ValidationError as exc:
@@ -200,11 +207,12 @@ def _merge(doc: InstanceFile, staff: list[Doctor], name: str) -> list[Doctor]:
     doctors = [*staff, *doc.doctors]
     known = {d.id for d in doctors}
     problems: list[Problem] = []
-    for section, items in (
+    sections: tuple[tuple[str, Sequence[DoctorExemption | DoctorAbsence | DoctorWish]], ...] = (
         ("exemptions", doc.exemptions),
         ("absences", doc.absences),
         ("wishes", doc.wishes),
-    ):
+    )
+    for section, items in sections:
         for i, item in enumerate(items):
             if item.doctor not in known:
                 problems.append(
@@ -218,8 +226,14 @@ def _merge(doc: InstanceFile, staff: list[Doctor], name: str) -> list[Doctor]:
         raise InputError(problems)
     merged = []
     for d in doctors:
-        ex = tuple(Exemption(**e.model_dump(exclude={"doctor"})) for e in doc.exemptions if e.doctor == d.id)
-        ab = tuple(Absence(**a.model_dump(exclude={"doctor"})) for a in doc.absences if a.doctor == d.id)
+        ex = tuple(
+            Exemption(**e.model_dump(exclude={"doctor"}))
+            for e in doc.exemptions
+            if e.doctor == d.id
+        )
+        ab = tuple(
+            Absence(**a.model_dump(exclude={"doctor"})) for a in doc.absences if a.doctor == d.id
+        )
         wi = tuple(Wish(**w.model_dump(exclude={"doctor"})) for w in doc.wishes if w.doctor == d.id)
         if ex or ab or wi:
             d = d.model_copy(
@@ -245,7 +259,9 @@ def resolve(doc: InstanceFile, base: Path | None = None, name: str = "instance.y
     try:
         ruleset = load_ruleset(doc.ruleset)
     except FileNotFoundError:
-        raise InputError([Problem(file=name, field="ruleset", message=f"ukjent regelsett «{doc.ruleset}»")]) from None
+        raise InputError(
+            [Problem(file=name, field="ruleset", message=f"ukjent regelsett «{doc.ruleset}»")]
+        ) from None
     try:
         return Instance(
             name=doc.name,
@@ -271,5 +287,3 @@ def load_instance(path: Path | str) -> Instance:
 
 def instance_json_schema() -> dict[str, Any]:
     return InstanceFile.model_json_schema()
-
-

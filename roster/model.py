@@ -345,6 +345,13 @@ class RuleOverride(StrictModel):
     reason: str = ""
 
 
+FairnessCategory = Literal["night", "weekend", "big_holiday"]
+
+
+def _default_category_weights() -> dict[FairnessCategory, int]:
+    return {"night": 1, "weekend": 1, "big_holiday": 1}
+
+
 class FairnessConfig(StrictModel):
     """Lexicographic fairness stages and their tolerances (configuration, not code)."""
 
@@ -354,6 +361,4 @@ class FairnessConfig(StrictModel):
     tolerance_points: float = Field(
         default=0.0, ge=0, description="Slack allowed on an earlier stage's value"
     )
-    category_weights: dict[Literal["night", "weekend", "big_holiday"], int] = Field(
-        default_factory=lambda: {"night": 1, "weekend": 1, "big_holiday": 1}
-    )
+    category_weights: dict[FairnessCategory, int] = Field(default_factory=_default_category_weights)

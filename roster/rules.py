@@ -91,7 +91,9 @@ class MaxCountParams(StrictModel):
 
 
 class BigHolidayRotationParams(StrictModel):
-    years: int = Field(default=1, ge=0, le=10, description="Not the same big holiday again for N years")
+    years: int = Field(
+        default=1, ge=0, le=10, description="Not the same big holiday again for N years"
+    )
 
 
 class WishesParams(StrictModel):
@@ -209,7 +211,9 @@ def load_ruleset(name: str = "norge") -> RuleSet:
 
 def shipped_rulesets() -> list[str]:
     folder = resources.files("roster").joinpath("rulesets")
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 class RuleBook:
@@ -258,7 +262,9 @@ class RuleBook:
         try:
             value = RULE_PARAMS[rule_id].model_validate(params)
         except ValidationError as exc:
-            raise RuleError(f"regel '{rule_id}' på {day.isoformat()}: ugyldige verdier: {exc}") from exc
+            raise RuleError(
+                f"regel '{rule_id}' på {day.isoformat()}: ugyldige verdier: {exc}"
+            ) from exc
         self._cache[key] = (value, source)
         return value, source
 

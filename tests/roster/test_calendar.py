@@ -92,5 +92,12 @@ def test_shift_types_apply_only_on_their_days() -> None:
 
 
 def test_expansion_ids_are_stable_and_ordered() -> None:
-    shifts = expand(PlanPeriod(start=D(2027, 1, 4), end=D(2027, 1, 5)), [NIGHT, make_shift_type("kveld")])
-    assert [s.id for s in shifts] == ["2027-01-04:kveld", "2027-01-04:natt", "2027-01-05:kveld", "2027-01-05:natt"]
+    shifts = expand(
+        PlanPeriod(start=D(2027, 1, 4), end=D(2027, 1, 5)), [NIGHT, make_shift_type("kveld")]
+    )
+    assert [s.id for s in shifts] == [
+        "2027-01-04:kveld",
+        "2027-01-04:natt",
+        "2027-01-05:kveld",
+        "2027-01-05:natt",
+    ]

@@ -25,8 +25,12 @@ def test_targets_follow_participation_share() -> None:
 
 def test_targets_shrink_with_partial_exemption() -> None:
     night = make_shift_type("natt", period="night", start="23:00", end="08:00", points=2)
-    no_nights = make_doctor("d2", exemptions=(Exemption(kind="health", scope="nights", granted=True),))
-    inst = make_instance(doctors=(make_doctor("d1"), no_nights), shift_types=(make_shift_type(), night))
+    no_nights = make_doctor(
+        "d2", exemptions=(Exemption(kind="health", scope="nights", granted=True),)
+    )
+    inst = make_instance(
+        doctors=(make_doctor("d1"), no_nights), shift_types=(make_shift_type(), night)
+    )
     t = targets(basis(inst), 28)
     assert t["d1"] == pytest.approx(2 * t["d2"])  # d2 can carry half of what d1 can
 
@@ -59,10 +63,22 @@ def test_evaluate_deviation_and_spread() -> None:
 
 
 def test_municipality_keys_by_population_equal_and_agreed() -> None:
-    munis = (Municipality(id="m1", name="A", population=3000, share=0.5), Municipality(id="b", name="B", population=1000, share=0.5))
-    assert municipality_keys(make_instance(legevakt=make_legevakt(munis))) == {"m1": 0.75, "b": 0.25}
-    assert municipality_keys(make_instance(legevakt=make_legevakt(munis, cost_key="equal"))) == {"m1": 0.5, "b": 0.5}
-    assert municipality_keys(make_instance(legevakt=make_legevakt(munis, cost_key="agreed"))) == {"m1": 0.5, "b": 0.5}
+    munis = (
+        Municipality(id="m1", name="A", population=3000, share=0.5),
+        Municipality(id="b", name="B", population=1000, share=0.5),
+    )
+    assert municipality_keys(make_instance(legevakt=make_legevakt(munis))) == {
+        "m1": 0.75,
+        "b": 0.25,
+    }
+    assert municipality_keys(make_instance(legevakt=make_legevakt(munis, cost_key="equal"))) == {
+        "m1": 0.5,
+        "b": 0.5,
+    }
+    assert municipality_keys(make_instance(legevakt=make_legevakt(munis, cost_key="agreed"))) == {
+        "m1": 0.5,
+        "b": 0.5,
+    }
 
 
 def test_gini_zero_when_equal_and_positive_when_not() -> None:

@@ -53,9 +53,9 @@ def test_coverage_breaks_on_hole() -> None:
 
 def test_coverage_breaks_on_too_many() -> None:
     inst = one_day(D(2027, 1, 4))
-    assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-04:kveld", "d2"))) == [
-        "coverage"
-    ]
+    assert rules_broken(
+        inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-04:kveld", "d2"))
+    ) == ["coverage"]
 
 
 # --------------------------------------------------------------------------- pool
@@ -63,13 +63,17 @@ def test_coverage_breaks_on_too_many() -> None:
 
 def test_pool_holds() -> None:
     st = make_shift_type(pool=("m2",))
-    inst = one_day(D(2027, 1, 4), shift_types=(st,), doctors=(make_doctor("d2", municipality="m2"),))
+    inst = one_day(
+        D(2027, 1, 4), shift_types=(st,), doctors=(make_doctor("d2", municipality="m2"),)
+    )
     assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d2"))) == []
 
 
 def test_pool_breaks() -> None:
     st = make_shift_type(pool=("m2",))
-    inst = one_day(D(2027, 1, 4), shift_types=(st,), doctors=(make_doctor("d1", municipality="m1"),))
+    inst = one_day(
+        D(2027, 1, 4), shift_types=(st,), doctors=(make_doctor("d1", municipality="m1"),)
+    )
     found = check(inst, roster_of(("2027-01-04:kveld", "d1"))).breaches
     assert [b.rule for b in found] == ["pool"]
     assert found[0].doctor_id == "d1" and "Samarbeidsavtalen" in found[0].source
@@ -79,19 +83,25 @@ def test_pool_breaks() -> None:
 
 
 def test_absence_holds_before_holiday() -> None:
-    doc = make_doctor("d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},))
+    doc = make_doctor(
+        "d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},)
+    )
     inst = one_day(D(2027, 1, 4), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"))) == []
 
 
 def test_absence_breaks_during_holiday() -> None:
-    doc = make_doctor("d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},))
+    doc = make_doctor(
+        "d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},)
+    )
     inst = one_day(D(2027, 1, 5), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2027-01-05:kveld", "d1"))) == ["absence"]
 
 
 def test_absence_breaks_night_into_first_holiday_day() -> None:
-    doc = make_doctor("d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},))
+    doc = make_doctor(
+        "d1", absences=({"kind": "holiday", "start": D(2027, 1, 5), "end": D(2027, 1, 6)},)
+    )
     inst = one_day(D(2027, 1, 4), doctors=(doc,), shift_types=(NIGHT_STANDBY,))
     assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == ["absence"]
 
@@ -133,13 +143,17 @@ def test_age_exemption_breaks_from_60th_birthday() -> None:
 
 
 def test_age_exemption_holds_when_not_claimed() -> None:
-    doc = make_doctor("d1", birth_date=D(1960, 1, 1), exemptions=(Exemption(kind="age", claimed=False),))
+    doc = make_doctor(
+        "d1", birth_date=D(1960, 1, 1), exemptions=(Exemption(kind="age", claimed=False),)
+    )
     inst = one_day(D(2027, 1, 7), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2027-01-07:kveld", "d1"))) == []
 
 
 def test_age_exemption_breaks_at_55_in_first_half_of_2013() -> None:
-    doc = make_doctor("d1", birth_date=D(1957, 1, 1), exemptions=(AGE_CLAIM,), competence=OLD_COURSES)
+    doc = make_doctor(
+        "d1", birth_date=D(1957, 1, 1), exemptions=(AGE_CLAIM,), competence=OLD_COURSES
+    )
     inst = one_day(D(2013, 3, 1), doctors=(doc,))
     found = check(inst, roster_of(("2013-03-01:kveld", "d1"))).breaches
     assert [b.rule for b in found] == ["age_exemption"]
@@ -147,13 +161,17 @@ def test_age_exemption_breaks_at_55_in_first_half_of_2013() -> None:
 
 
 def test_age_exemption_holds_at_56_after_july_2013() -> None:
-    doc = make_doctor("d1", birth_date=D(1957, 1, 1), exemptions=(AGE_CLAIM,), competence=OLD_COURSES)
+    doc = make_doctor(
+        "d1", birth_date=D(1957, 1, 1), exemptions=(AGE_CLAIM,), competence=OLD_COURSES
+    )
     inst = one_day(D(2013, 8, 1), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2013-08-01:kveld", "d1"))) == []
 
 
 def test_age_exemption_holds_in_office_hours() -> None:
-    day_shift = make_shift_type("dag", period="day", start="08:00", end="16:00", days=(DayKind.weekday,))
+    day_shift = make_shift_type(
+        "dag", period="day", start="08:00", end="16:00", days=(DayKind.weekday,)
+    )
     doc = make_doctor("d1", birth_date=D(1960, 1, 1), exemptions=(AGE_CLAIM,))
     inst = one_day(D(2027, 1, 7), doctors=(doc,), shift_types=(day_shift,))
     assert rules_broken(inst, roster_of(("2027-01-07:dag", "d1"))) == []
@@ -162,7 +180,11 @@ def test_age_exemption_holds_in_office_hours() -> None:
 def test_age_exemption_local_breaks_when_granted_from_55() -> None:
     ex = Exemption(kind="age", claimed=True, granted=True)
     doc = make_doctor("d1", birth_date=D(1970, 1, 1), exemptions=(ex,))
-    inst = one_day(D(2027, 1, 7), doctors=(doc,), overrides=(override("age_exemption_local", may_apply_age=55),))
+    inst = one_day(
+        D(2027, 1, 7),
+        doctors=(doc,),
+        overrides=(override("age_exemption_local", may_apply_age=55),),
+    )
     found = check(inst, roster_of(("2027-01-07:kveld", "d1"))).breaches
     assert [b.rule for b in found] == ["age_exemption_local"]
     assert "Lokal overstyring" in found[0].source
@@ -206,7 +228,13 @@ NIGHTS_FROM_6 = Exemption(kind="health", scope="nights", start=D(2027, 1, 6), gr
 
 def test_granted_exemption_holds_before_start_and_outside_scope() -> None:
     doc = make_doctor("d1", exemptions=(NIGHTS_FROM_6,))
-    inst = make_instance(start=D(2027, 1, 5), end=D(2027, 1, 6), doctors=(doc,), shift_types=(EVENING, NIGHT_STANDBY), overrides=(override("min_gap_days", days=0),))
+    inst = make_instance(
+        start=D(2027, 1, 5),
+        end=D(2027, 1, 6),
+        doctors=(doc,),
+        shift_types=(EVENING, NIGHT_STANDBY),
+        overrides=(override("min_gap_days", days=0),),
+    )
     r = roster_of(("2027-01-05:natt", "d1"), ("2027-01-06:kveld", "d1"))
     found = check(inst, r).breaches
     assert [b.rule for b in found if b.doctor_id] == []  # night before start, evening not in scope
@@ -252,10 +280,17 @@ def test_courses_required_breaks_without_violence_course() -> None:
 LIS1 = make_doctor(
     "lis",
     kind="lis1",
-    competence=make_competence(specialist_since=None, authorised_since=D(2024, 7, 15), legevakt_shifts_before=50),
+    competence=make_competence(
+        specialist_since=None, authorised_since=D(2024, 7, 15), legevakt_shifts_before=50
+    ),
 )
 BACKUP = make_shift_type(
-    "bakvakt", role="backup_competence", mode="standby", response_minutes=30, covers=("kveld",), points=1
+    "bakvakt",
+    role="backup_competence",
+    mode="standby",
+    response_minutes=30,
+    covers=("kveld",),
+    points=1,
 )
 
 
@@ -286,21 +321,48 @@ def test_competence_backup_breaks_with_incompetent_backup() -> None:
 
 def test_competence_backup_holds_after_40_shifts_worked_in_period() -> None:
     few = make_doctor(
-        "lis", competence=make_competence(specialist_since=None, authorised_since=D(2020, 1, 1), legevakt_shifts_before=39)
+        "lis",
+        competence=make_competence(
+            specialist_since=None, authorised_since=D(2020, 1, 1), legevakt_shifts_before=39
+        ),
     )
-    inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 5), doctors=(few, make_doctor("d1")), shift_types=(EVENING, BACKUP), overrides=(override("min_gap_days", days=0),))
-    r = roster_of(("2027-01-04:kveld", "lis"), ("2027-01-04:bakvakt", "d1"), ("2027-01-05:kveld", "lis"))
+    inst = make_instance(
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 5),
+        doctors=(few, make_doctor("d1")),
+        shift_types=(EVENING, BACKUP),
+        overrides=(override("min_gap_days", days=0),),
+    )
+    r = roster_of(
+        ("2027-01-04:kveld", "lis"), ("2027-01-04:bakvakt", "d1"), ("2027-01-05:kveld", "lis")
+    )
     assert rules_broken(inst, r) == []  # the 40th shift on 4 Jan makes 5 Jan competent
 
 
 def test_competence_backup_holds_for_lis1_completed_in_2024() -> None:
-    doc = make_doctor("d1", competence=make_competence(specialist_since=None, authorised_since=D(2023, 9, 1), lis1_completed=D(2024, 3, 1), legevakt_shifts_before=5))
+    doc = make_doctor(
+        "d1",
+        competence=make_competence(
+            specialist_since=None,
+            authorised_since=D(2023, 9, 1),
+            lis1_completed=D(2024, 3, 1),
+            legevakt_shifts_before=5,
+        ),
+    )
     inst = one_day(D(2024, 6, 3), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2024-06-03:kveld", "d1"))) == []
 
 
 def test_competence_backup_breaks_for_lis1_completed_after_2024() -> None:
-    doc = make_doctor("d1", competence=make_competence(specialist_since=None, authorised_since=D(2023, 9, 1), lis1_completed=D(2024, 3, 1), legevakt_shifts_before=5))
+    doc = make_doctor(
+        "d1",
+        competence=make_competence(
+            specialist_since=None,
+            authorised_since=D(2023, 9, 1),
+            lis1_completed=D(2024, 3, 1),
+            legevakt_shifts_before=5,
+        ),
+    )
     inst = one_day(D(2025, 1, 6), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2025-01-06:kveld", "d1"))) == ["competence_backup"]
 
@@ -325,27 +387,43 @@ AFTERNOON = make_shift_type("ettermiddag", period="day", start="16:00", end="23:
 
 def test_rest_after_duty_holds_after_eight_hours() -> None:
     doc = make_doctor("d1", kind="legevaktlege")
-    inst = make_instance(start=D(2027, 1, 9), end=D(2027, 1, 10), doctors=(doc,), shift_types=(NIGHT, AFTERNOON), overrides=(override("min_gap_days", days=0),))
+    inst = make_instance(
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 10),
+        doctors=(doc,),
+        shift_types=(NIGHT, AFTERNOON),
+        overrides=(override("min_gap_days", days=0),),
+    )
     r = roster_of(("2027-01-09:natt", "d1"), ("2027-01-10:ettermiddag", "d1"))
     assert [b for b in rules_broken(inst, r) if b != "coverage"] == []
 
 
 def test_rest_after_duty_breaks_before_next_duty() -> None:
     doc = make_doctor("d1", kind="legevaktlege")
-    inst = make_instance(start=D(2027, 1, 9), end=D(2027, 1, 10), doctors=(doc,), shift_types=(LATE, EARLY), overrides=(override("min_gap_days", days=0),))
+    inst = make_instance(
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 10),
+        doctors=(doc,),
+        shift_types=(LATE, EARLY),
+        overrides=(override("min_gap_days", days=0),),
+    )
     r = roster_of(("2027-01-09:sen", "d1"), ("2027-01-10:tidlig", "d1"))
     assert [b for b in rules_broken(inst, r) if b != "coverage"] == ["rest_after_duty"]
 
 
 def test_rest_after_duty_breaks_against_practice_day() -> None:
-    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1", kind="fastlege"),), shift_types=(LATE,))
+    inst = one_day(
+        D(2027, 1, 4), doctors=(make_doctor("d1", kind="fastlege"),), shift_types=(LATE,)
+    )
     found = check(inst, roster_of(("2027-01-04:sen", "d1"))).breaches
     assert [b.rule for b in found] == ["rest_after_duty"]
     assert "praksisdag" in found[0].message
 
 
 def test_rest_after_duty_holds_for_doctor_without_practice() -> None:
-    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1", kind="legevaktlege"),), shift_types=(LATE,))
+    inst = one_day(
+        D(2027, 1, 4), doctors=(make_doctor("d1", kind="legevaktlege"),), shift_types=(LATE,)
+    )
     assert rules_broken(inst, roster_of(("2027-01-04:sen", "d1"))) == []
 
 
@@ -362,19 +440,34 @@ def test_day_off_after_night_holds_and_gives_day_off() -> None:
 
 
 def test_day_off_after_night_breaks_when_not_agreed() -> None:
-    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(NIGHT,), overrides=(override("day_off_after_night", enabled=False),))
+    inst = one_day(
+        D(2027, 1, 4),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT,),
+        overrides=(override("day_off_after_night", enabled=False),),
+    )
     assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == ["day_off_after_night"]
 
 
 def test_day_off_after_night_holds_before_saturday() -> None:
-    inst = one_day(D(2027, 1, 8), doctors=(make_doctor("d1"),), shift_types=(NIGHT,), overrides=(override("day_off_after_night", enabled=False),))
+    inst = one_day(
+        D(2027, 1, 8),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT,),
+        overrides=(override("day_off_after_night", enabled=False),),
+    )
     result = check(inst, roster_of(("2027-01-08:natt", "d1")))
     assert result.ok and result.days_off == ()
 
 
 def test_day_off_after_night_holds_before_public_holiday_on_weekday() -> None:
     # 25 March 2027 is Maundy Thursday: no practice day after the night of 24 March
-    inst = one_day(D(2027, 3, 24), doctors=(make_doctor("d1"),), shift_types=(NIGHT,), overrides=(override("day_off_after_night", enabled=False),))
+    inst = one_day(
+        D(2027, 3, 24),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT,),
+        overrides=(override("day_off_after_night", enabled=False),),
+    )
     assert rules_broken(inst, roster_of(("2027-03-24:natt", "d1"))) == []
 
 
@@ -383,7 +476,9 @@ def test_day_off_after_night_holds_before_public_holiday_on_weekday() -> None:
 
 def test_min_gap_days_holds_two_days_apart() -> None:
     inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 6))
-    r = roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"), ("2027-01-06:kveld", "d1"))
+    r = roster_of(
+        ("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"), ("2027-01-06:kveld", "d1")
+    )
     assert rules_broken(inst, r) == []
 
 
@@ -400,40 +495,71 @@ def test_min_gap_days_holds_evening_straight_into_night() -> None:
 
 
 def test_max_nights_breaks_over_cap() -> None:
-    inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 6), shift_types=(NIGHT_STANDBY,), overrides=(override("max_nights", max=1),))
+    inst = make_instance(
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 6),
+        shift_types=(NIGHT_STANDBY,),
+        overrides=(override("max_nights", max=1),),
+    )
     r = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"), ("2027-01-06:natt", "d1"))
     assert rules_broken(inst, r) == ["max_nights"]
 
 
 def test_max_nights_holds_at_cap() -> None:
-    inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 5), shift_types=(NIGHT_STANDBY,), overrides=(override("max_nights", max=1),))
+    inst = make_instance(
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 5),
+        shift_types=(NIGHT_STANDBY,),
+        overrides=(override("max_nights", max=1),),
+    )
     r = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"))
     assert rules_broken(inst, r) == []
 
 
-WEEKEND_DAY = make_shift_type("helg", period="day", start="08:00", end="16:00", days=(DayKind.saturday, DayKind.sunday))
+WEEKEND_DAY = make_shift_type(
+    "helg", period="day", start="08:00", end="16:00", days=(DayKind.saturday, DayKind.sunday)
+)
 
 
 def test_max_weekends_breaks_over_cap() -> None:
-    inst = make_instance(start=D(2027, 1, 9), end=D(2027, 1, 17), shift_types=(WEEKEND_DAY,), overrides=(override("max_weekends", max=1),))
-    r = roster_of(("2027-01-09:helg", "d1"), ("2027-01-10:helg", "d2"), ("2027-01-16:helg", "d1"), ("2027-01-17:helg", "d2"))
+    inst = make_instance(
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 17),
+        shift_types=(WEEKEND_DAY,),
+        overrides=(override("max_weekends", max=1),),
+    )
+    r = roster_of(
+        ("2027-01-09:helg", "d1"),
+        ("2027-01-10:helg", "d2"),
+        ("2027-01-16:helg", "d1"),
+        ("2027-01-17:helg", "d2"),
+    )
     assert sorted(rules_broken(inst, r)) == ["max_weekends", "max_weekends"]
 
 
 def test_max_weekends_holds_within_one_weekend() -> None:
-    inst = make_instance(start=D(2027, 1, 9), end=D(2027, 1, 11), shift_types=(WEEKEND_DAY,), overrides=(override("max_weekends", max=1), override("min_gap_days", days=1)))
+    inst = make_instance(
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 11),
+        shift_types=(WEEKEND_DAY,),
+        overrides=(override("max_weekends", max=1), override("min_gap_days", days=1)),
+    )
     r = roster_of(("2027-01-09:helg", "d1"), ("2027-01-10:helg", "d1"))
     assert rules_broken(inst, r) == []
 
 
 def test_max_duties_breaks_over_cap() -> None:
-    inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 8), overrides=(override("max_duties", max=2),))
+    inst = make_instance(
+        start=D(2027, 1, 4), end=D(2027, 1, 8), overrides=(override("max_duties", max=2),)
+    )
     r = roster_of(*[(f"2027-01-0{d}:kveld", "d1" if d % 2 == 0 else "d2") for d in range(4, 9)])
     assert rules_broken(inst, r) == ["max_duties"]  # d1 has 4th, 6th and 8th
 
 
 def test_max_duties_holds_at_cap() -> None:
-    inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 7), overrides=(override("max_duties", max=2),))
+    inst = make_instance(
+        start=D(2027, 1, 4), end=D(2027, 1, 7), overrides=(override("max_duties", max=2),)
+    )
     r = roster_of(*[(f"2027-01-0{d}:kveld", "d1" if d % 2 == 0 else "d2") for d in range(4, 8)])
     assert rules_broken(inst, r) == []
 
@@ -441,13 +567,17 @@ def test_max_duties_holds_at_cap() -> None:
 def test_fixed_shifts_holds() -> None:
     doc = make_doctor("d1", fixed_shifts=1)
     inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 5), doctors=(doc, make_doctor("d2")))
-    assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"))) == []
+    assert (
+        rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"))) == []
+    )
 
 
 def test_fixed_shifts_breaks() -> None:
     doc = make_doctor("d1", fixed_shifts=2)
     inst = make_instance(start=D(2027, 1, 4), end=D(2027, 1, 5), doctors=(doc, make_doctor("d2")))
-    assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"))) == ["fixed_shifts"]
+    assert rules_broken(
+        inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"))
+    ) == ["fixed_shifts"]
 
 
 # --------------------------------------------------------------------------- soft rules
