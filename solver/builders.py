@@ -59,7 +59,7 @@ STATIC_RULES = frozenset(
 
 
 def _enforced(ctx: BuildCtx, ct: cp_model.Constraint, group: str) -> None:
-    ct.OnlyEnforceIf(ctx.literal(group))
+    ct.only_enforce_if(ctx.literal(group))
 
 
 def build_coverage(ctx: BuildCtx) -> list[Penalty]:
@@ -68,16 +68,18 @@ def build_coverage(ctx: BuildCtx) -> list[Penalty]:
     for si, s in enumerate(ctx.shifts):
         vars_ = [v for _, v in ctx.by_shift.get(si, [])]
         if s.needed_always:
-            hole = ctx.model.NewIntVar(0, s.doctors, f"hole[{s.id}]")
+            hole = ctx.model.new_int_var(0, s.doctors, f"hole[{s.id}]")
             ctx.holes[si] = hole
-            ctx.model.Add(sum(vars_) + hole == s.doctors)
+            ctx.model.add(sum(vars_) + hole == s.doctors)
             out.append(Penalty("coverage", f"hole[{s.id}]", hole))
         elif vars_:
-            ctx.model.Add(sum(vars_) <= s.doctors)
+            ctx.model.add(sum(vars_) <= s.doctors)
     return out
 
 
-def _overlap_cliques(shifts: list[Shift], items: list[tuple[int, cp_model.IntVar]]) -> list[list[cp_model.IntVar]]:
+def _overlap_cliques(
+    shifts: list[Shift], items: list[tuple[int, cp_model.IntVar]]
+) -> list[list[cp_model.IntVar]]:
     """Maximal groups of a doctor's shifts that all overlap one moment (sweep over starts)."""
     events = sorted(items, key=lambda it: shifts[it[0]].t0)
     cliques: list[list[cp_model.IntVar]] = []
@@ -100,7 +102,7 @@ def _overlap_cliques(shifts: list[Shift], items: list[tuple[int, cp_model.IntVar
 def build_one_at_a_time(ctx: BuildCtx) -> list[Penalty]:
     for items in ctx.by_doctor.values():
         for group in _overlap_cliques(ctx.shifts, items):
-            _enforced(ctx, ctx.model.Add(sum(group) <= 1), "one_at_a_time")
+            _enforced(ctx, ctx.model.add(sum(group) <= 1), "one_at_a_time")
     return []
 
 
@@ -118,7 +120,7 @@ def build_rest_after_duty(ctx: BuildCtx) -> list[Penalty]:
             rest_end = s.t1 + round(p.min_rest_hours * 60)
             k = bisect.bisect_right(starts, s.t1)
             while k < len(items) and starts[k] < rest_end:
-                _enforced(ctx, ctx.model.Add(v + items[k][1] <= 1), "rest_after_duty")
+                _enforced(ctx, ctx.model.add(v + items[k][1] <= 1), "rest_after_duty")
                 k += 1
     return []
 
@@ -138,9 +140,9 @@ def duty_days(ctx: BuildCtx) -> dict[int, dict[int, cp_model.IntVar]]:
             if len(vs) == 1:
                 ys[day] = vs[0]
                 continue
-            y = ctx.model.NewBoolVar(f"y[{ctx.doctors[di].id},{day}]")
+            y = ctx.model.new_bool_var(f"y[{ctx.doctors[di].id},{day}]")
             for v in vs:
-                ctx.model.AddImplication(v, y)  # y may only be 1 more often: it only restricts
+                ctx.model.add_implication(v, y)  # y may only be 1 more often: it only restricts
             ys[day] = y
         out[di] = ys
     ctx._duty_days = out  # type: ignore[attr-defined]
@@ -163,7 +165,7 @@ def build_min_gap_days(ctx: BuildCtx) -> list[Penalty]:
                 continue
             window = [ys[di][day + k] for k in range(p.days) if day + k in ys[di]]
             if len(window) >= 2:
-                _enforced(ctx, ctx.model.Add(sum(window) <= 1), "min_gap_days")
+                _enforced(ctx, ctx.model.add(sum(window) <= 1), "min_gap_days")
             for i, (si, v) in enumerate(day_items):
                 for sj, w in day_items[i + 1 :]:
                     a, b = sorted((ctx.shifts[si], ctx.shifts[sj]), key=lambda s: s.t0)
@@ -171,7 +173,7 @@ def build_min_gap_days(ctx: BuildCtx) -> list[Penalty]:
                         continue  # overlapping: one_at_a_time
                     if p.allow_back_to_back and a.t1 == b.t0:
                         continue
-                    _enforced(ctx, ctx.model.Add(v + w <= 1), "min_gap_days")
+                    _enforced(ctx, ctx.model.add(v + w <= 1), "min_gap_days")
     return []
 
 
@@ -182,7 +184,7 @@ def _cap(ctx: BuildCtx, rule: str, pick: Callable[[Shift], bool]) -> None:
     for di, items in ctx.by_doctor.items():
         vs = [v for si, v in items if pick(ctx.shifts[si])]
         if len(vs) > p.max:
-            _enforced(ctx, ctx.model.Add(sum(vs) <= p.max), f"{rule}:{ctx.doctors[di].id}")
+            _enforced(ctx, ctx.model.add(sum(vs) <= p.max), f"{rule}:{ctx.doctors[di].id}")
 
 
 def build_max_nights(ctx: BuildCtx) -> list[Penalty]:
@@ -210,10 +212,10 @@ def build_max_weekends(ctx: BuildCtx) -> list[Penalty]:
             continue
         ws = []
         for key, vs in weeks.items():
-            w = ctx.model.NewBoolVar(f"weekend[{ctx.doctors[di].id},{key}]")
-            ctx.model.AddMaxEquality(w, vs)
+            w = ctx.model.new_bool_var(f"weekend[{ctx.doctors[di].id},{key}]")
+            ctx.model.add_max_equality(w, vs)
             ws.append(w)
-        _enforced(ctx, ctx.model.Add(sum(ws) <= p.max), f"max_weekends:{ctx.doctors[di].id}")
+        _enforced(ctx, ctx.model.add(sum(ws) <= p.max), f"max_weekends:{ctx.doctors[di].id}")
     return []
 
 
@@ -222,7 +224,7 @@ def build_fixed_shifts(ctx: BuildCtx) -> list[Penalty]:
         if d.fixed_shifts is None:
             continue
         vs = [v for _, v in ctx.by_doctor.get(di, [])]
-        _enforced(ctx, ctx.model.Add(sum(vs) == d.fixed_shifts), f"fixed_shifts:{d.id}")
+        _enforced(ctx, ctx.model.add(sum(vs) == d.fixed_shifts), f"fixed_shifts:{d.id}")
     return []
 
 
@@ -255,14 +257,14 @@ def build_competence_backup(ctx: BuildCtx) -> list[Penalty]:
         for v in need(si):
             cover = [staffed(ti) for ti in covered_by.get(si, [])]
             if cover:
-                _enforced(ctx, ctx.model.Add(v <= sum(cover)), "competence_backup")
+                _enforced(ctx, ctx.model.add(v <= sum(cover)), "competence_backup")
             else:
-                _enforced(ctx, ctx.model.Add(v == 0), "competence_backup")
+                _enforced(ctx, ctx.model.add(v == 0), "competence_backup")
     for ti, _ in backups:
         if not ctx.by_shift.get(ti):
             continue
         needs = [v for si in covers.get(ti, []) for v in need(si)]
-        _enforced(ctx, ctx.model.Add(staffed(ti) <= sum(needs)), "competence_backup")
+        _enforced(ctx, ctx.model.add(staffed(ti) <= sum(needs)), "competence_backup")
     return []
 
 
@@ -294,10 +296,12 @@ def build_wishes(ctx: BuildCtx) -> list[Penalty]:
                 and ctx.instance.rules.params("wishes", ctx.shifts[si].date, WishesParams).enabled
             ]
             if not w.want:
-                out += [Penalty("wishes", f"avoid[{d.id},{s.id}]", v, w.weight) for s, v in matching]
+                out += [
+                    Penalty("wishes", f"avoid[{d.id},{s.id}]", v, w.weight) for s, v in matching
+                ]
                 continue
-            met = ctx.model.NewBoolVar(f"wish_met[{d.id},{k}]")
-            ctx.model.Add(met <= sum(v for _, v in matching))
+            met = ctx.model.new_bool_var(f"wish_met[{d.id},{k}]")
+            ctx.model.add(met <= sum(v for _, v in matching))
             out.append(Penalty("wishes", f"want[{d.id},{k}]", 1 - met, w.weight))
     return out
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from roster.calendar import Shift
 from roster.fairness import Basis
 from roster.model import Mode, Role
 from roster.rules import MaxCountParams, MinGapDaysParams, RestAfterDutyParams
@@ -31,7 +30,10 @@ class _State:
 
 def _caps(ctx: BuildCtx) -> dict[str, int | None]:
     day = ctx.instance.period.start
-    return {r: ctx.instance.rules.params(r, day, MaxCountParams).max for r in ("max_nights", "max_weekends", "max_duties")}
+    return {
+        r: ctx.instance.rules.params(r, day, MaxCountParams).max
+        for r in ("max_nights", "max_weekends", "max_duties")
+    }
 
 
 def _fits(ctx: BuildCtx, st: _State, di: int, si: int, caps: dict[str, int | None]) -> bool:
@@ -104,12 +106,19 @@ def construct(ctx: BuildCtx, b: Basis) -> set[Pair]:
         for si, s in enumerate(ctx.shifts):
             if s.role == Role.primary and s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1:
                 covering[si].append(ti)
-    order = sorted((si for si, s in enumerate(ctx.shifts) if s.needed_always), key=lambda i: (ctx.shifts[i].t0, ctx.shifts[i].type_id))
+    order = sorted(
+        (si for si, s in enumerate(ctx.shifts) if s.needed_always),
+        key=lambda i: (ctx.shifts[i].t0, ctx.shifts[i].type_id),
+    )
     for si in order:
-        s: Shift = ctx.shifts[si]
+        s = ctx.shifts[si]
         for _ in range(s.doctors):
             ranked = sorted(
-                (di for di, _ in ctx.by_shift.get(si, []) if (di, si) not in st.assigned and _fits(ctx, st, di, si, caps)),
+                (
+                    di
+                    for di, _ in ctx.by_shift.get(si, [])
+                    if (di, si) not in st.assigned and _fits(ctx, st, di, si, caps)
+                ),
                 key=lambda di: (-_deficit(ctx, st, b, di), ctx.doctors[di].id),
             )
             for di in ranked:
@@ -129,7 +138,13 @@ COVERED = (-1, -1)
 
 
 def _backup_for(
-    ctx: BuildCtx, st: _State, b: Basis, di: int, si: int, options: list[int], caps: dict[str, int | None]
+    ctx: BuildCtx,
+    st: _State,
+    b: Basis,
+    di: int,
+    si: int,
+    options: list[int],
+    caps: dict[str, int | None],
 ) -> tuple[int, int] | None:
     """A back-up for a primary who may not work alone: COVERED when one already covers the
     shift, a new (doctor, shift) pair, or None when nobody can."""

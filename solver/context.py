@@ -28,8 +28,12 @@ class BuildCtx:
     instance: Instance
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: dict[Pair, cp_model.IntVar] = field(default_factory=dict)
-    by_shift: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=lambda: defaultdict(list))
-    by_doctor: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=lambda: defaultdict(list))
+    by_shift: dict[int, list[tuple[int, cp_model.IntVar]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    by_doctor: dict[int, list[tuple[int, cp_model.IntVar]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     holes: dict[int, cp_model.IntVar] = field(default_factory=dict)
     excluded: dict[Pair, str] = field(default_factory=dict)
     competent: dict[Pair, bool] = field(default_factory=dict)
@@ -45,7 +49,7 @@ class BuildCtx:
         """Enforcement literal for a rule group; assumed true, used to explain infeasibility."""
         lit = self.enforce.get(group)
         if lit is None:
-            lit = self.model.NewBoolVar(f"enforce[{group}]")
+            lit = self.model.new_bool_var(f"enforce[{group}]")
             self.enforce[group] = lit
         return lit
 
@@ -86,7 +90,9 @@ def practice_day_reason(ctx: BuildCtx, doctor: Doctor, s: Shift) -> str | None:
     return None
 
 
-def create_variables(ctx: BuildCtx, extra_filter: Callable[[Doctor, Shift], bool] | None = None) -> None:
+def create_variables(
+    ctx: BuildCtx, extra_filter: Callable[[Doctor, Shift], bool] | None = None
+) -> None:
     m = ctx.model
     for si, s in enumerate(ctx.shifts):
         for di, d in enumerate(ctx.doctors):
@@ -96,10 +102,12 @@ def create_variables(ctx: BuildCtx, extra_filter: Callable[[Doctor, Shift], bool
             if reason is not None:
                 ctx.excluded[(di, si)] = reason
                 continue
-            var = m.NewBoolVar(f"x[{d.id},{s.id}]")
+            var = m.new_bool_var(f"x[{d.id},{s.id}]")
             ctx.x[(di, si)] = var
             ctx.by_shift[si].append((di, var))
             ctx.by_doctor[di].append((si, var))
             ctx.competent[(di, si)] = competent_alone(d, s.date, ctx.instance.rules)
     for di in ctx.by_doctor:
-        ctx.by_doctor[di].sort(key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id))
+        ctx.by_doctor[di].sort(
+            key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id)
+        )

@@ -20,6 +20,7 @@ from roster.exchange import Assignment, Roster
 from roster.glossary import ABSENCE_NO, REASON_NO
 from roster.instance import Instance
 from roster.model import AbsenceKind, Doctor
+from solver.context import BuildCtx, static_reason
 
 if TYPE_CHECKING:
     from solver.solve import SolveOptions
@@ -52,8 +53,6 @@ PER_DOCTOR_RULES = (
 
 
 def _static_word(instance: Instance, doctor: Doctor, shift: Shift) -> str | None:
-    from solver.context import BuildCtx, static_reason
-
     ctx = _ctx_cache.get(id(instance))
     if ctx is None:
         ctx = BuildCtx(instance)
@@ -72,13 +71,15 @@ def _static_word(instance: Instance, doctor: Doctor, shift: Shift) -> str | None
     return REASON_NO.get(reason, reason)
 
 
-_ctx_cache: dict[int, object] = {}
+_ctx_cache: dict[int, BuildCtx] = {}
 
 
 def _dynamic_word(instance: Instance, roster: Roster, doctor: Doctor, shift: Shift) -> str:
     own = [a for a in roster.assignments if a.doctor_id == doctor.id]
     before = Ctx(instance, Roster(assignments=tuple(own)))
-    after = Ctx(instance, Roster(assignments=(*own, Assignment(shift_id=shift.id, doctor_id=doctor.id))))
+    after = Ctx(
+        instance, Roster(assignments=(*own, Assignment(shift_id=shift.id, doctor_id=doctor.id)))
+    )
     for rule in PER_DOCTOR_RULES:
         if len(CHECKS[rule](after)) > len(CHECKS[rule](before)):
             return REASON_NO.get(rule, rule)
@@ -126,17 +127,17 @@ def explain_infeasible(instance: Instance, options: SolveOptions) -> list[str]:
 
     ctx, _ = build(instance, options)
     lits = dict(ctx.enforce)
-    ctx.model.AddAssumptions(list(lits.values()))
+    ctx.model.add_assumptions(list(lits.values()))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, min(20.0, options.time_limit / 2))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = options.seed
-    code = solver.Solve(ctx.model)
+    code = solver.solve(ctx.model)
     head = "Ingen vaktplan kan oppfylle de harde reglene, selv med ubemannede vakter."
     if code != cp_model.INFEASIBLE:
         return [head, "Fant ikke hvilke regler som krasjer innen tidsgrensen."]
-    core = set(solver.SufficientAssumptionsForInfeasibility())
-    names = sorted(g for g, lit in lits.items() if lit.Index() in core)
+    core = set(solver.sufficient_assumptions_for_infeasibility())
+    names = sorted(g for g, lit in lits.items() if lit.index in core)
     if not names:
         return [head, "Reglene motsier hverandre uansett hvem som settes opp (se regelsettet)."]
     lines = [head, "Disse reglene kan ikke oppfylles samtidig:"]

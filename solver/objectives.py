@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -43,11 +43,11 @@ class TotalInfo:
         tg = targets(self.basis, round(self.estimate))
         terms: list[cp_model.LinearExprT] = []
         for d in self.basis.compared:
-            var = model.GetIntVarFromProtoIndex(self.burdens[d].Index())
+            var = model.get_int_var_from_proto_index(self.burdens[d].index)
             t = round(10 * tg[d])
-            e = model.NewIntVar(0, 10 * (abs(t) + 10_000), f"guide[{d}]")
-            model.Add(e >= 10 * var - t)
-            model.Add(e >= t - 10 * var)
+            e = model.new_int_var(0, 10 * (abs(t) + 10_000), f"guide[{d}]")
+            model.add(e >= 10 * var - t)
+            model.add(e >= t - 10 * var)
             terms.append(e)
         return terms
 
@@ -56,7 +56,9 @@ class TotalInfo:
         lo, hi = self.needed_range
         carry = sum(self.basis.carry.values())
         a = self.backup_factor * self.backup_share
-        beta = self.backup_factor * (self.backup_share * carry + len(self.basis.weights) * better_than)
+        beta = self.backup_factor * (
+            self.backup_share * carry + len(self.basis.weights) * better_than
+        )
         beta += self.backup_extra
         if a >= 1:
             return lo, hi * 10
@@ -85,7 +87,7 @@ def scale_for(ctx: BuildCtx, b: Basis) -> int:
     return max(1000, 1000 * int(total + 1))
 
 
-def _burden(ctx: BuildCtx, di: int, pick: str | None = None) -> cp_model.LinearExprT:
+def _burden(ctx: BuildCtx, di: int, pick: str | None = None) -> cp_model.IntVar:
     """A doctor's burden points as one integer variable (keeps stage constraints sparse)."""
     key = (di, pick)
     cache: dict[tuple[int, str | None], cp_model.IntVar] = ctx.__dict__.setdefault("_burden", {})
@@ -96,23 +98,29 @@ def _burden(ctx: BuildCtx, di: int, pick: str | None = None) -> cp_model.LinearE
         for si, v in ctx.by_doctor.get(di, [])
         if pick is None or in_category(ctx.shifts[si], pick)
     ]
-    var = ctx.model.NewIntVar(0, sum(p for p, _ in items), f"burden[{ctx.doctors[di].id},{pick or 'all'}]")
-    ctx.model.Add(var == sum(p * v for p, v in items))
+    var = ctx.model.new_int_var(
+        0, sum(p for p, _ in items), f"burden[{ctx.doctors[di].id},{pick or 'all'}]"
+    )
+    ctx.model.add(var == sum(p * v for p, v in items))
     cache[key] = var
     return var
 
 
-def _sum_var(ctx: BuildCtx, name: str, terms: list[cp_model.LinearExprT], ub: int) -> cp_model.IntVar:
-    var = ctx.model.NewIntVar(0, ub, name)
-    ctx.model.Add(var == sum(terms))
+def _sum_var(
+    ctx: BuildCtx, name: str, terms: list[cp_model.LinearExprT], ub: int
+) -> cp_model.IntVar:
+    var = ctx.model.new_int_var(0, ub, name)
+    ctx.model.add(var == sum(terms))
     return var
 
 
-def _max_abs(ctx: BuildCtx, name: str, devs: list[cp_model.LinearExprT], ub: int) -> cp_model.IntVar:
-    m = ctx.model.NewIntVar(0, ub, name)
+def _max_abs(
+    ctx: BuildCtx, name: str, devs: Sequence[cp_model.LinearExprT], ub: int
+) -> cp_model.IntVar:
+    m = ctx.model.new_int_var(0, ub, name)
     for dev in devs:
-        ctx.model.Add(m >= dev)
-        ctx.model.Add(m >= -dev)
+        ctx.model.add(m >= dev)
+        ctx.model.add(m >= -dev)
     return m
 
 
@@ -141,7 +149,9 @@ def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
         backup_share=share,
         backup_extra=extra,
     )
-    return Stage("total", m, q, total=info, guide=lambda model, _solution: sum(info.guide_terms(model)))
+    return Stage(
+        "total", m, q, total=info, guide=lambda model, _solution: sum(info.guide_terms(model))
+    )
 
 
 def _backup_terms(ctx: BuildCtx, b: Basis) -> tuple[float, float, float]:
@@ -152,7 +162,11 @@ def _backup_terms(ctx: BuildCtx, b: Basis) -> tuple[float, float, float]:
     kmax = max(backup_pts)
     share, pmin, extra = 0.0, math.inf, 0.0
     for di, d in enumerate(ctx.doctors):
-        nc = [si for si, _ in ctx.by_doctor.get(di, []) if ctx.shifts[si].role.value == "primary" and not ctx.competent[(di, si)]]
+        nc = [
+            si
+            for si, _ in ctx.by_doctor.get(di, [])
+            if ctx.shifts[si].role.value == "primary" and not ctx.competent[(di, si)]
+        ]
         if not nc:
             continue
         pmin = min(pmin, min(ctx.shifts[si].points for si in nc))
@@ -179,8 +193,8 @@ def expected_total(ctx: BuildCtx, b: Basis, holes: int) -> float:
     backup_pts = [s.points for s in ctx.shifts if not s.needed_always]
     per_backup = sum(backup_pts) / len(backup_pts) if backup_pts else 0.0
     factor = 0.0
-    for d, w in b.weights.items():
-        di = ctx.doctor_index[d]
+    for did, w in b.weights.items():
+        di = ctx.doctor_index[did]
         items = [(si, v) for si, v in ctx.by_doctor.get(di, []) if ctx.shifts[si].needed_always]
         if not items:
             continue
@@ -190,12 +204,16 @@ def expected_total(ctx: BuildCtx, b: Basis, holes: int) -> float:
     return base / max(0.05, 1.0 - factor)
 
 
-def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int, with_backups: bool = True) -> tuple[int, int]:
+def compared_burden_range(
+    ctx: BuildCtx, b: Basis, holes: int, with_backups: bool = True
+) -> tuple[int, int]:
     """The total burden the compared doctors can carry, given `holes` missing doctors."""
     needed = [s for s in ctx.shifts if s.needed_always]
     points = sorted({s.points for s in needed}) or [0]
     total = sum(s.points * s.doctors for s in needed)
-    backup = sum(s.points * s.doctors for s in ctx.shifts if not s.needed_always) if with_backups else 0
+    backup = (
+        sum(s.points * s.doctors for s in ctx.shifts if not s.needed_always) if with_backups else 0
+    )
     lo_all, hi_all = total - holes * points[-1], total - holes * points[0] + backup
     others_lo = others_hi = 0
     for di, d in enumerate(ctx.doctors):
@@ -210,7 +228,9 @@ def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int, with_backups: boo
     return max(0, lo_all - others_hi), hi_all - others_lo
 
 
-def categories_stage(ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], rotation: list[Penalty]) -> Stage:
+def categories_stage(
+    ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], rotation: list[Penalty]
+) -> Stage:
     idx = ctx.doctor_index
     terms: list[cp_model.LinearExprT] = []
     guide_items: list[GuideItem] = []
@@ -225,26 +245,33 @@ def categories_stage(ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], r
         for d in b.compared:
             r = b.category_weights[c].get(d, 0.0)
             devs.append(q * burden[d] - round(r * q) * total_c)
-            guide_items.append((burden[d], total_c, r, w))  # type: ignore[arg-type]
+            guide_items.append((burden[d], total_c, r, w))
         terms.append(w * _max_abs(ctx, f"max_dev_{c}", devs, ub))
     terms.extend(q * p.weight * p.expr for p in rotation)
-    return Stage("categories", sum(terms), q, guide=_l1_guide(guide_items, [(10 * p.weight, p.expr) for p in rotation]))
+    return Stage(
+        "categories",
+        sum(terms),
+        q,
+        guide=_l1_guide(guide_items, [(10 * p.weight, p.expr) for p in rotation]),
+    )
 
 
 GuideItem = tuple[cp_model.IntVar, cp_model.IntVar, float, int]  # (burden, total, share, weight)
 
 
-def _l1_guide(items: list[GuideItem], extra: list[tuple[int, cp_model.LinearExprT]] | None = None) -> Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT]:
+def _l1_guide(
+    items: list[GuideItem], extra: list[tuple[int, cp_model.LinearExprT]] | None = None
+) -> Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT]:
     """Sum of |burden - share * total| in tenths of a point, totals frozen at the solution."""
 
     def build(model: cp_model.CpModel, solution: list[int]) -> cp_model.LinearExprT:
         terms: list[cp_model.LinearExprT] = []
         for burden, total, share, weight in items:
-            target = round(10 * share * solution[total.Index()])
-            var = model.GetIntVarFromProtoIndex(burden.Index())
-            e = model.NewIntVar(0, 10 * (abs(target) + 100_000), f"guide[{burden.Name()}]")
-            model.Add(e >= 10 * var - target)
-            model.Add(e >= target - 10 * var)
+            target = round(10 * share * solution[total.index])
+            var = model.get_int_var_from_proto_index(burden.index)
+            e = model.new_int_var(0, 10 * (abs(target) + 100_000), f"guide[{burden.name}]")
+            model.add(e >= 10 * var - target)
+            model.add(e >= target - 10 * var)
             terms.append(weight * e)
         for weight, expr in extra or []:
             terms.append(weight * _rebind(model, expr))
@@ -257,7 +284,7 @@ def _rebind(model: cp_model.CpModel, expr: cp_model.LinearExprT) -> cp_model.Lin
     """The same variable in a cloned model (soft-rule penalties here are single literals)."""
     if not isinstance(expr, cp_model.IntVar):
         raise TypeError("guide penalties must be single variables")
-    return model.GetIntVarFromProtoIndex(expr.Index())
+    return model.get_int_var_from_proto_index(expr.index)
 
 
 def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
@@ -271,11 +298,13 @@ def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
         for m, dis in by_muni.items()
     }
     all_b = _sum_var(ctx, "burden_all", list(burden.values()), total_ub)
-    devs = [
-        q * burden.get(m, 0) - round(key * q) * all_b for m, key in b.municipality_keys.items()
+    devs = [q * burden.get(m, 0) - round(key * q) * all_b for m, key in b.municipality_keys.items()]
+    items: list[GuideItem] = [
+        (burden[m], all_b, key, 1) for m, key in b.municipality_keys.items() if m in burden
     ]
-    items: list[GuideItem] = [(burden[m], all_b, key, 1) for m, key in b.municipality_keys.items() if m in burden]
-    return Stage("municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q, guide=_l1_guide(items))
+    return Stage(
+        "municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q, guide=_l1_guide(items)
+    )
 
 
 def spread_stage(ctx: BuildCtx, b: Basis) -> Stage:
@@ -297,8 +326,8 @@ def spread_stage(ctx: BuildCtx, b: Basis) -> Stage:
             run = [y[day + k] for k in range(window) if day + k in y]
             if len(run) < 2:
                 continue
-            z = ctx.model.NewIntVar(0, len(run) - 1, f"cluster[{d},{day}]")
-            ctx.model.Add(z >= sum(run) - 1)
+            z = ctx.model.new_int_var(0, len(run) - 1, f"cluster[{d},{day}]")
+            ctx.model.add(z >= sum(run) - 1)
             terms.append(z)
     return Stage("spread", sum(terms) if terms else 0, 1)
 

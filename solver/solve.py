@@ -35,7 +35,7 @@ from solver.objectives import (
     total_stage,
 )
 
-STATUS = {
+STATUS: dict[Any, str] = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
     cp_model.INFEASIBLE: "infeasible",
@@ -103,23 +103,25 @@ class SolveResult:
 class _Callback(cp_model.CpSolverSolutionCallback):
     """Reports progress, and stops a stage once it reaches its known floor (e.g. no holes)."""
 
-    def __init__(self, stage: Stage, report: Progress | None, started: float, floor: int = 0) -> None:
+    def __init__(
+        self, stage: Stage, report: Progress | None, started: float, floor: int = 0
+    ) -> None:
         super().__init__()
         self.stage, self.report, self.started, self.floor = stage, report, started, floor
         self.hit_floor = False
 
     def on_solution_callback(self) -> None:
-        value = self.ObjectiveValue()
+        value = self.objective_value
         if self.report is not None:
             self.report(
                 self.stage.name,
                 value / self.stage.scale,
-                self.BestObjectiveBound() / self.stage.scale,
+                self.best_objective_bound / self.stage.scale,
                 time.monotonic() - self.started,
             )
         if value <= self.floor:
             self.hit_floor = True
-            self.StopSearch()
+            self.stop_search()
 
 
 def build(instance: Instance, options: SolveOptions) -> tuple[BuildCtx, dict[str, list[Penalty]]]:
@@ -151,7 +153,7 @@ def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
             continue
         var = ctx.x.get((di, si))
         if var is not None:
-            ctx.model.Add(var == 1)
+            ctx.model.add(var == 1)
 
 
 def _changes_stage(ctx: BuildCtx, previous: Roster) -> Stage:
@@ -182,13 +184,17 @@ def _stages(
         "coverage": lambda: penalty_stage("coverage", penalties["coverage"]),
         "total": lambda: total_stage(ctx, b, q, holes_found()),
         "categories": lambda: categories_stage(
-            ctx, b, q, dict(ctx.instance.fairness.category_weights), penalties["big_holiday_rotation"]
+            ctx,
+            b,
+            q,
+            {str(k): v for k, v in ctx.instance.fairness.category_weights.items()},
+            penalties["big_holiday_rotation"],
         ),
         "municipalities": lambda: municipalities_stage(ctx, b, q),
         "spread": lambda: spread_stage(ctx, b),
         "wishes": lambda: penalty_stage("wishes", penalties["wishes"]),
     }
-    order = list(ctx.instance.fairness.stages)
+    order: list[str] = list(ctx.instance.fairness.stages)
     if "coverage" not in order:
         order.insert(0, "coverage")
     if options.previous is not None:
@@ -201,20 +207,22 @@ def _stages(
 
 def _fix_enforcement(ctx: BuildCtx) -> None:
     for lit in ctx.enforce.values():
-        ctx.model.Add(lit == 1)
+        ctx.model.add(lit == 1)
 
 
 def _roster_from(ctx: BuildCtx, solution: list[int]) -> Roster:
     out = [
         Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)
         for (di, si), var in ctx.x.items()
-        if solution[var.Index()]
+        if solution[var.index]
     ]
     out.sort(key=lambda a: (a.shift_id, a.doctor_id))
     return Roster(assignments=tuple(out))
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions, seconds: float, wall: float) -> None:
+def _parameters(
+    solver: cp_model.CpSolver, options: SolveOptions, seconds: float, wall: float
+) -> None:
     """Deterministic mode runs one worker on CP-SAT's deterministic clock, so the same input,
     seed and time limit give the same roster on any machine; the wall clock stays a cap."""
     p = solver.parameters
@@ -231,7 +239,7 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions, seconds: float
 
 @dataclass
 class _Outcome:
-    code: int
+    code: Any  # cp_model status
     value: float = 0.0
     bound: float = 0.0
     solution: list[int] | None = None
@@ -247,17 +255,17 @@ def _complete(
         return None
     trial = model.clone()
     for var in [*ctx.x.values(), *ctx.holes.values()]:
-        if var.Index() < len(hint):
-            trial.Add(trial.GetIntVarFromProtoIndex(var.Index()) == hint[var.Index()])
-    trial.Minimize(stage.objective)
+        if var.index < len(hint):
+            trial.add(trial.get_int_var_from_proto_index(var.index) == hint[var.index])
+    trial.minimize(stage.objective)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = min(10.0, wall)
     solver.parameters.num_workers = 1
-    code = solver.Solve(trial)
+    code = solver.solve(trial)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    value = solver.ObjectiveValue()
-    return _Outcome(cp_model.FEASIBLE, value, 0.0, list(solver.ResponseProto().solution))
+    value = solver.objective_value
+    return _Outcome(cp_model.FEASIBLE, value, 0.0, list(solver.response_proto.solution))
 
 
 def _run(
@@ -276,7 +284,7 @@ def _run(
     fallback = _complete(model, stage, ctx, hint, wall) if hint is not None else None
     if fallback is not None:
         hint = fallback.solution
-    model.Minimize(stage.objective)
+    model.minimize(stage.objective)
     if hint is not None:
         _hint_all(model, hint)
     solver = cp_model.CpSolver()
@@ -286,18 +294,18 @@ def _run(
     _parameters(solver, options, budget, wall)
     t0 = time.monotonic()
     cb = _Callback(stage, options.progress, started, floor)
-    code = solver.Solve(model, cb)
+    code = solver.solve(model, cb)
     spent = time.monotonic() - t0
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if fallback is not None and code != cp_model.INFEASIBLE:
             fallback.seconds = spent  # no time to improve: the hint itself stands
             return fallback
         return _Outcome(code, seconds=spent)
-    value = solver.ObjectiveValue()
-    bound = solver.BestObjectiveBound()
+    value = solver.objective_value
+    bound = solver.best_objective_bound
     if cb.hit_floor:
         code, bound = cp_model.OPTIMAL, float(floor)
-    return _Outcome(code, value, bound, list(solver.ResponseProto().solution), spent)
+    return _Outcome(code, value, bound, list(solver.response_proto.solution), spent)
 
 
 def _solve_guided(
@@ -314,22 +322,26 @@ def _solve_guided(
     assert stage.guide is not None
     deadline = time.monotonic() + budget
     if hint is not None:
-        done = _complete(ctx.model, stage, ctx, hint, _deadline(started, options) - time.monotonic())
+        done = _complete(
+            ctx.model, stage, ctx, hint, _deadline(started, options) - time.monotonic()
+        )
         hint = done.solution if done is not None else hint
     guide = ctx.model.clone()
     steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
     out = _run(ctx, guide, steer, options, budget * 0.6, started, hint, floor=0)
     if out.solution is not None:
-        hint = out.solution[: len(ctx.model.Proto().variables)]
+        hint = out.solution[: len(ctx.model.proto.variables)]
     info = stage.total
     floor = 0
     if info is not None and hint is not None:
-        floor = max(0, math.floor((info.proven_bound(_exact_value(ctx, info, hint)) - 0.0015) * stage.scale))
+        floor = max(
+            0, math.floor((info.proven_bound(_exact_value(ctx, info, hint)) - 0.0015) * stage.scale)
+        )
     left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
     out = _run(ctx, ctx.model, stage, options, left, started, hint, floor)
     if out.solution is None:
         return out
-    ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
+    ctx.model.add(stage.objective <= int(round(out.value)) + slack)
     if info is not None:
         value = out.value / stage.scale
         bound = info.proven_bound(value)
@@ -346,7 +358,7 @@ def _exact_value(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> float:
     burdens = {d: 0 for d in info.basis.compared}
     for (di, si), var in ctx.x.items():
         d = ctx.doctors[di].id
-        if d in burdens and solution[var.Index()]:
+        if d in burdens and solution[var.index]:
             burdens[d] += ctx.shifts[si].points
     tg = targets(info.basis, sum(burdens.values()))
     return max((abs(burdens[d] - tg[d]) for d in burdens), default=0.0)
@@ -385,7 +397,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         else:
             out = _run(ctx, ctx.model, stage, options, budget, started, best or start)
             if out.solution is not None:
-                ctx.model.Add(stage.objective <= int(round(out.value)) + slack)
+                ctx.model.add(stage.objective <= int(round(out.value)) + slack)
         status = STATUS.get(out.code, "unknown")
         if out.solution is not None:
             value, bound = out.value / stage.scale, out.bound / stage.scale
@@ -425,9 +437,9 @@ def _deadline(started: float, options: SolveOptions) -> float:
 
 def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
     """Hint every variable the previous stage solved (new stage variables follow from them)."""
-    model.ClearHints()
+    model.clear_hints()  # type: ignore[no-untyped-call]
     for index, value in enumerate(solution):
-        model.AddHint(model.GetIntVarFromProtoIndex(index), value)
+        model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
 def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
@@ -438,10 +450,10 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
         pairs = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
     else:
         pairs = construct(ctx, fairness_basis(ctx))
-    solution = [0] * len(ctx.model.Proto().variables)
+    solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
-        solution[var.Index()] = 1 if pair in pairs else 0
+        solution[var.index] = 1 if pair in pairs else 0
     for si, hole in ctx.holes.items():
         taken = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in pairs)
-        solution[hole.Index()] = max(0, ctx.shifts[si].doctors - taken)
+        solution[hole.index] = max(0, ctx.shifts[si].doctors - taken)
     return solution

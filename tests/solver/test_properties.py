@@ -12,16 +12,47 @@ from hypothesis import strategies as st
 from roster.checker import check
 from roster.model import Absence, Exemption
 from solver.solve import SolveOptions, solve
-from tests.factories import D, make_competence, make_doctor, make_instance, make_shift_type, override
+from tests.factories import (
+    D,
+    make_competence,
+    make_doctor,
+    make_instance,
+    make_shift_type,
+    override,
+)
 
 START = D(2027, 3, 22)  # the week before Easter 2027: holidays, eves and a DST night
 
 TYPES = {
     "kveld": make_shift_type("kveld"),
-    "natt": make_shift_type("natt", period="night", start="23:00", end="08:00", mode="standby", response_minutes=15, points=3),
-    "dag": make_shift_type("dag", period="day", start="08:00", end="16:00", days=("saturday", "sunday", "holiday", "holiday_eve"), points=3),
+    "natt": make_shift_type(
+        "natt",
+        period="night",
+        start="23:00",
+        end="08:00",
+        mode="standby",
+        response_minutes=15,
+        points=3,
+    ),
+    "dag": make_shift_type(
+        "dag",
+        period="day",
+        start="08:00",
+        end="16:00",
+        days=("saturday", "sunday", "holiday", "holiday_eve"),
+        points=3,
+    ),
 }
-BACKUP = make_shift_type("bakvakt", role="backup_competence", mode="standby", response_minutes=30, covers=("kveld", "natt"), points=1, start="16:00", end="08:00")
+BACKUP = make_shift_type(
+    "bakvakt",
+    role="backup_competence",
+    mode="standby",
+    response_minutes=30,
+    covers=("kveld", "natt"),
+    points=1,
+    start="16:00",
+    end="08:00",
+)
 
 
 @st.composite
@@ -29,13 +60,19 @@ def doctors(draw: st.DrawFn, index: int) -> object:
     kw: dict[str, object] = {"name": f"Lege {index}"}
     if draw(st.booleans()) and index > 1:
         kw["kind"] = "lis1"
-        kw["competence"] = make_competence(specialist_since=None, authorised_since=D(2026, 1, 1), legevakt_shifts_before=2)
+        kw["competence"] = make_competence(
+            specialist_since=None, authorised_since=D(2026, 1, 1), legevakt_shifts_before=2
+        )
     day = START + dt.timedelta(days=draw(st.integers(0, 6)))
     if draw(st.integers(0, 3)) == 0:
         scope = draw(st.sampled_from(["all", "nights", "weekends"]))
         kw["exemptions"] = (Exemption(kind="health", scope=scope, start=day, granted=True),)
     if draw(st.integers(0, 3)) == 0:
-        kw["absences"] = (Absence(kind="holiday", start=day, end=day + dt.timedelta(days=draw(st.integers(0, 2)))),)
+        kw["absences"] = (
+            Absence(
+                kind="holiday", start=day, end=day + dt.timedelta(days=draw(st.integers(0, 2)))
+            ),
+        )
     if draw(st.integers(0, 5)) == 0:
         kw["fixed_shifts"] = draw(st.integers(0, 3))
     kw["share"] = draw(st.sampled_from([1.0, 1.0, 0.5]))
@@ -55,7 +92,13 @@ def instances(draw: st.DrawFn) -> object:
     overrides = [override("min_gap_days", days=draw(st.integers(0, 2)))]
     if draw(st.booleans()):
         overrides.append(override("max_nights", max=draw(st.integers(0, 3))))
-    return make_instance(doctors=docs, shift_types=types, start=START, end=START + dt.timedelta(days=days - 1), overrides=tuple(overrides))
+    return make_instance(
+        doctors=docs,
+        shift_types=types,
+        start=START,
+        end=START + dt.timedelta(days=days - 1),
+        overrides=tuple(overrides),
+    )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
