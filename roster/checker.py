@@ -24,7 +24,7 @@ from roster.eligibility import (
     practice_window,
 )
 from roster.exchange import Roster
-from roster.glossary import ABSENCE_NO, describe_shift
+from roster.glossary import ABSENCE_NO, describe_shift, number_no
 from roster.instance import Instance
 from roster.model import BigHoliday, Doctor, Mode, Role, StrictModel
 from roster.rules import (
@@ -308,7 +308,7 @@ def _rest_and_days_off(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOf
                     rest.append(
                         c.finding(
                             "rest_after_duty",
-                            f"bare {hours:.1f} timer hvile før {describe_shift(t)} (krav {p.min_rest_hours:g})",
+                            f"bare {number_no(hours)} timer hvile før {describe_shift(t)} (krav {number_no(p.min_rest_hours, 0)})",
                             s,
                             d,
                         )
@@ -340,7 +340,7 @@ def _rest_and_days_off(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOf
                 rest.append(
                     c.finding(
                         "rest_after_duty",
-                        f"bare {hours:.1f} timer hvile før egen praksisdag {day:%d.%m} (krav {p.min_rest_hours:g})",
+                        f"bare {number_no(hours)} timer hvile før egen praksisdag {day:%d.%m} (krav {number_no(p.min_rest_hours, 0)})",
                         s,
                         d,
                     )

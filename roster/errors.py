@@ -119,7 +119,14 @@ def problems_from_validation(
 ) -> list[Problem]:
     """Translate a pydantic ValidationError into Norwegian problems, one per message."""
     out: list[Problem] = []
-    for err in exc.errors():
+    errors = exc.errors()
+    failing = [tuple(e.get("loc", ())) for e in errors]
+    for err in errors:
+        here = tuple(err.get("loc", ()))
+        if err.get("type") == "too_short" and any(
+            len(loc) > len(here) and loc[: len(here)] == here for loc in failing
+        ):
+            continue  # a list item failed; the list is not really too short
         loc = tuple(p for p in err.get("loc", ()) if not (isinstance(p, str) and "[" in p))
         line = None
         if lines is not None:

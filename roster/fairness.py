@@ -100,7 +100,12 @@ def basis(instance: Instance) -> Basis:
     cat = {c: {k: v for k, v in _normalise(raw_cat[c]).items() if k in weights} for c in CATEGORIES}
     cat = {c: _normalise(v) for c, v in cat.items()}
     carry = {d: float(instance.history.carry_points.get(d, 0.0)) for d in weights}
-    return Basis(weights=weights, category_weights=cat, carry=carry, municipality_keys=municipality_keys(instance))
+    return Basis(
+        weights=weights,
+        category_weights=cat,
+        carry=carry,
+        municipality_keys=municipality_keys(instance),
+    )
 
 
 @dataclass
@@ -156,7 +161,9 @@ class FairnessReport:
             "max_deviation": round(self.max_deviation, 3),
             "spread": round(self.spread, 3),
             "gini": round(self.gini, 4),
-            "category_max_deviation": {k: round(v, 3) for k, v in self.category_max_deviation.items()},
+            "category_max_deviation": {
+                k: round(v, 3) for k, v in self.category_max_deviation.items()
+            },
             "municipality_max_deviation": round(self.municipality_max_deviation, 3),
             "doctors": [
                 {
@@ -240,7 +247,9 @@ def evaluate(instance: Instance, roster: Roster, b: Basis | None = None) -> Fair
             loads[d].category_targets[c] = total_c * w
             devs.append(abs(loads[d].by_category[c] - total_c * w))
         # compared doctors who cannot take the category must have none of it
-        devs += [float(loads[d].by_category[c]) for d in b.weights if d not in b.category_weights[c]]
+        devs += [
+            float(loads[d].by_category[c]) for d in b.weights if d not in b.category_weights[c]
+        ]
         cat_dev[c] = max(devs, default=0.0)
     devs_signed = [loads[d].points - tg[d] for d in b.weights]
     all_points = sum(x.points for x in loads.values())

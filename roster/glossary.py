@@ -120,8 +120,10 @@ REASON_NO: dict[str, str] = {
 
 
 def describe_shift(shift: Shift) -> str:
-    """'Natt (hjemmevakt)' or 'Kompetansebakvakt kveld (hjemmevakt)'."""
-    return f"{shift.label} ({MODE_NO[shift.mode]})"
+    """'Natt (hjemmevakt)' or 'Kompetansebakvakt kveld (hjemmevakt)'; the mode is left out
+    when the label already says it."""
+    mode = MODE_NO[shift.mode]
+    return shift.label if mode in shift.label.lower() else f"{shift.label} ({mode})"
 
 
 def number_no(value: float, decimals: int = 1) -> str:

@@ -2,6 +2,7 @@
 
 PyYAML follows YAML 1.1, where `16:00` is the number 960 (base 60) and `no` is False. Times
 and Norwegian words must stay text, so this loader only knows decimal numbers and true/false.
+Dates stay text too and are parsed by the models, so a wrong date is reported with its line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ HumanLoader.yaml_implicit_resolvers = {
     key: [
         (tag, rx)
         for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+        if tag
+        not in (
+            "tag:yaml.org,2002:int",
+            "tag:yaml.org,2002:float",
+            "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:timestamp",
+        )
     ]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -65,7 +72,10 @@ def line_map(text: str) -> dict[tuple[Any, ...], int]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Quotes a string only where HumanLoader would read it as something else."""
+
+
+_Dumper.yaml_implicit_resolvers = HumanLoader.yaml_implicit_resolvers
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:

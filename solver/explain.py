@@ -149,7 +149,8 @@ def explain_infeasible(instance: Instance, options: SolveOptions) -> list[str]:
             possible = [s for s in instance.shifts if _static_word(instance, d, s) is None]
             blocked = Counter(w for s in instance.shifts if (w := _static_word(instance, d, s)))
             detail = ", ".join(f"{n} {w}" for w, n in blocked.most_common(4))
+            suffix = f" ({detail})" if detail else ""
             lines.append(
-                f"  {d.name}: {len(possible)} av {len(instance.shifts)} vakter er mulige ({detail})"
+                f"  {d.name}: {len(possible)} av {len(instance.shifts)} vakter er mulige{suffix}"
             )
     return lines
