@@ -306,7 +306,7 @@ def solve_command(
     ],
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, metavar="SEK", help="Tidsgrense i sekunder.")
-    ] = 60.0,
+    ] = 90.0,
     seed: Annotated[int, typer.Option("--seed", min=0, metavar="N", help="Frø for søket.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, metavar="N", help="Antall parallelle søk (tråder).")

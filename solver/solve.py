@@ -46,11 +46,11 @@ STATUS: dict[Any, str] = {
 #: Share of the time limit each stage may use (unused time rolls over to later stages).
 TIME_SHARES = {
     "coverage": 0.08,
-    "total": 0.5,
+    "total": 0.55,
     "changes": 0.1,
-    "categories": 0.15,
-    "municipalities": 0.1,
-    "spread": 0.1,
+    "categories": 0.14,
+    "municipalities": 0.08,
+    "spread": 0.08,
     "wishes": 0.07,
 }
 
