@@ -150,7 +150,11 @@ def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
         backup_extra=extra,
     )
     return Stage(
-        "total", m, q, total=info, guide=lambda model, _solution: sum(info.guide_terms(model))
+        "total",
+        m,
+        q,
+        total=info,
+        guide=lambda model, _solution: cp_model.LinearExpr.sum(info.guide_terms(model)),
     )
 
 
@@ -240,7 +244,7 @@ def categories_stage(
         if w == 0:
             continue
         burden = {d: _burden(ctx, idx[d], c) for d in b.compared}
-        total_c = _sum_var(ctx, f"burden_compared_{c}", list(burden.values()), ub)
+        total_c = category_total(ctx, b, c)
         devs = []
         for d in b.compared:
             r = b.category_weights[c].get(d, 0.0)
@@ -257,6 +261,17 @@ def categories_stage(
 
 
 GuideItem = tuple[cp_model.IntVar, cp_model.IntVar, float, int]  # (burden, total, share, weight)
+
+
+def category_total(ctx: BuildCtx, b: Basis, category: str) -> cp_model.IntVar:
+    """The compared doctors' burden in a category, one variable (cached)."""
+    cache: dict[str, cp_model.IntVar] = ctx.__dict__.setdefault("_category_total", {})
+    if category not in cache:
+        idx = ctx.doctor_index
+        parts = [_burden(ctx, idx[d], category) for d in b.compared]
+        ub = sum(s.points * s.doctors for s in ctx.shifts)
+        cache[category] = _sum_var(ctx, f"burden_compared_{category}", list(parts), ub)
+    return cache[category]
 
 
 def _l1_guide(
