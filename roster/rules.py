@@ -140,7 +140,11 @@ class Source(StrictModel):
     url: str | None = None
 
     def cite(self) -> str:
-        text = self.name + (f" {self.paragraph}" if self.paragraph else "")
+        """'Fastlegeforskriften (...) § 13 (https://...)' or 'Lokal praksis, ønsker'."""
+        text = self.name
+        if self.paragraph:
+            joined = self.paragraph.startswith(("§", "pkt"))
+            text += (" " if joined else ", ") + self.paragraph
         return text + (f" ({self.url})" if self.url else "")
 
 
