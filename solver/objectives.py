@@ -30,6 +30,7 @@ class TotalInfo:
     """
 
     estimate: float
+    burden_total: cp_model.IntVar
     burdens: dict[str, cp_model.IntVar]
     basis: Basis
     scale: int
@@ -37,6 +38,11 @@ class TotalInfo:
     backup_factor: float  # back-up points per point of burden of doctors needing back-up
     backup_share: float  # sum of weights of doctors who may need a back-up
     backup_extra: float  # back-up points other (non-compared) doctors may need
+
+    def fixed_total_devs(self, total: int) -> list[tuple[cp_model.IntVar, int]]:
+        """(burden variable, scaled target) per compared doctor when B is held at `total`."""
+        tg = targets(self.basis, total)
+        return [(self.burdens[d], round(self.scale * tg[d])) for d in self.basis.compared]
 
     def guide_terms(self, model: cp_model.CpModel) -> list[cp_model.LinearExprT]:
         """|burden - target at the expected total| per compared doctor, in tenths of a point."""
@@ -141,6 +147,7 @@ def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
     factor, share, extra = _backup_terms(ctx, b)
     info = TotalInfo(
         estimate=expected_total(ctx, b, holes),
+        burden_total=big_b,
         burdens=burden,
         basis=b,
         scale=q,

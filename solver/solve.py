@@ -45,12 +45,12 @@ STATUS: dict[Any, str] = {
 
 #: Share of the time limit each stage may use (unused time rolls over to later stages).
 TIME_SHARES = {
-    "coverage": 0.08,
-    "total": 0.55,
-    "changes": 0.1,
-    "categories": 0.14,
-    "municipalities": 0.08,
-    "spread": 0.08,
+    "coverage": 0.05,
+    "total": 0.65,
+    "changes": 0.08,
+    "categories": 0.1,
+    "municipalities": 0.06,
+    "spread": 0.07,
     "wishes": 0.07,
 }
 
@@ -283,6 +283,8 @@ def _run(
     wall = _deadline(started, options) - time.monotonic()
     fallback = _complete(model, stage, ctx, hint, wall) if hint is not None else None
     if fallback is not None:
+        if fallback.value <= floor:  # the starting roster already reaches a proven bound
+            return _Outcome(cp_model.OPTIMAL, fallback.value, float(floor), fallback.solution)
         hint = fallback.solution
     model.minimize(stage.objective)
     if hint is not None:
@@ -325,20 +327,24 @@ def _solve_guided(
         done = _complete(
             ctx.model, stage, ctx, hint, _deadline(started, options) - time.monotonic()
         )
-        hint = done.solution if done is not None else hint
+        if done is None:  # no time to prepare a guide: polish the exact objective directly
+            out = _run(ctx, ctx.model, stage, options, budget, started, hint)
+            if out.solution is not None:
+                ctx.model.add(stage.objective <= int(round(out.value)) + slack)
+            return out
+        hint = done.solution
     guide = ctx.model.clone()
     steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
     out = _run(ctx, guide, steer, options, budget * 0.6, started, hint, floor=0)
     if out.solution is not None:
         hint = out.solution[: len(ctx.model.proto.variables)]
-    info = stage.total
-    floor = 0
-    if info is not None and hint is not None:
-        floor = max(
-            0, math.floor((info.proven_bound(_exact_value(ctx, info, hint)) - 0.0015) * stage.scale)
-        )
     left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
-    out = _run(ctx, ctx.model, stage, options, left, started, hint, floor)
+    info = stage.total
+    if info is not None and hint is not None:
+        fixed = _total_at_fixed_b(ctx, stage, info, options, left, started, hint)
+        if fixed is not None:
+            return fixed
+    out = _run(ctx, ctx.model, stage, options, left, started, hint)
     if out.solution is None:
         return out
     ctx.model.add(stage.objective <= int(round(out.value)) + slack)
@@ -349,6 +355,64 @@ def _solve_guided(
         if value <= bound + 0.0015:
             out.code = cp_model.OPTIMAL
     return out
+
+
+def _total_at_fixed_b(
+    ctx: BuildCtx,
+    stage: Stage,
+    info: TotalInfo,
+    options: SolveOptions,
+    budget: float,
+    started: float,
+    hint: list[int],
+) -> _Outcome | None:
+    """Polish the guide's roster with the compared doctors' total B held at its value: the
+    targets are then constants, which CP-SAT handles far better than targets moving with B.
+    Stops at the integer bound for that B; the result is pinned in the model for later stages.
+    """
+    from roster.fairness import integer_lower_bound
+
+    total = _compared_total(ctx, info, hint)
+    floor_b = integer_lower_bound(info.basis, (total, total))
+    trial = ctx.model.clone()
+    m = trial.new_int_var(0, stage.scale * (total + 1_000), "max_dev_total_at_b")
+    pinned = info.fixed_total_devs(total)
+    for var, target in pinned:
+        dev = stage.scale * trial.get_int_var_from_proto_index(var.index) - target
+        trial.add(m >= dev)
+        trial.add(m >= -dev)
+    trial.add(trial.get_int_var_from_proto_index(info.burden_total.index) == total)
+    floor = max(0, math.floor((floor_b - 0.0015) * stage.scale))
+    out = _run(ctx, trial, Stage(stage.name, m, stage.scale), options, budget, started, hint, floor)
+    if out.solution is None:
+        return None
+    limit = int(round(out.value))
+    ctx.model.add(info.burden_total == total)
+    for var, target in pinned:
+        ctx.model.add(stage.scale * var - target <= limit)
+        ctx.model.add(stage.scale * var - target >= -limit)
+    solution = out.solution[: len(ctx.model.proto.variables)]
+    value = _exact_value(ctx, info, solution)
+    bound = info.proven_bound(value)
+    code = cp_model.OPTIMAL if value <= bound + 0.0015 else cp_model.FEASIBLE
+    done = _complete(
+        ctx.model, stage, ctx, solution, _deadline(started, options) - time.monotonic()
+    )
+    return _Outcome(
+        code,
+        value * stage.scale,
+        bound * stage.scale,
+        done.solution if done is not None else solution,
+        out.seconds,
+    )
+
+
+def _compared_total(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> int:
+    return sum(
+        ctx.shifts[si].points
+        for (di, si), var in ctx.x.items()
+        if ctx.doctors[di].id in info.basis.weights and solution[var.index]
+    )
 
 
 def _exact_value(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> float:
