@@ -38,6 +38,7 @@ class BuildCtx:
     excluded: dict[Pair, str] = field(default_factory=dict)
     competent: dict[Pair, bool] = field(default_factory=dict)
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    deadline: float = float("inf")  # time.monotonic() by which the search must stop
 
     def __post_init__(self) -> None:
         self.shifts: list[Shift] = list(self.instance.shifts)

@@ -280,7 +280,7 @@ def _run(
 ) -> _Outcome:
     """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
     Never runs past the overall deadline (options.time_limit after `started`)."""
-    wall = _deadline(started, options) - time.monotonic()
+    wall = ctx.deadline - time.monotonic()
     fallback = _complete(model, stage, ctx, hint, wall) if hint is not None else None
     if fallback is not None:
         if fallback.value <= floor:  # the starting roster already reaches a proven bound
@@ -290,7 +290,7 @@ def _run(
     if hint is not None:
         _hint_all(model, hint)
     solver = cp_model.CpSolver()
-    wall = _deadline(started, options) - time.monotonic()
+    wall = ctx.deadline - time.monotonic()
     if wall <= 0.05:
         return fallback or _Outcome(cp_model.UNKNOWN)
     _parameters(solver, options, budget, wall)
@@ -324,9 +324,7 @@ def _solve_guided(
     assert stage.guide is not None
     deadline = time.monotonic() + budget
     if hint is not None:
-        done = _complete(
-            ctx.model, stage, ctx, hint, _deadline(started, options) - time.monotonic()
-        )
+        done = _complete(ctx.model, stage, ctx, hint, ctx.deadline - time.monotonic())
         if done is None:  # no time to prepare a guide: polish the exact objective directly
             out = _run(ctx, ctx.model, stage, options, budget, started, hint)
             if out.solution is not None:
@@ -395,9 +393,7 @@ def _total_at_fixed_b(
     value = _exact_value(ctx, info, solution)
     bound = info.proven_bound(value)
     code = cp_model.OPTIMAL if value <= bound + 0.0015 else cp_model.FEASIBLE
-    done = _complete(
-        ctx.model, stage, ctx, solution, _deadline(started, options) - time.monotonic()
-    )
+    done = _complete(ctx.model, stage, ctx, solution, ctx.deadline - time.monotonic())
     return _Outcome(
         code,
         value * stage.scale,
@@ -432,8 +428,8 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     """Solve stage by stage within options.time_limit; return what was found."""
     options = options or SolveOptions()
     started = time.monotonic()
-    deadline = _deadline(started, options)
     ctx, penalties = build(instance, options)
+    ctx.deadline = deadline = _deadline(started, options, len(ctx.x))
     _fix_enforcement(ctx)
     stages = _stages(ctx, penalties, options)
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
@@ -493,10 +489,12 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     return result
 
 
-def _deadline(started: float, options: SolveOptions) -> float:
+def _deadline(started: float, options: SolveOptions, variables: int) -> float:
     """When the search must stop: the time limit less a margin for building stage objectives
-    and reading the roster back out."""
-    return started + options.time_limit - min(3.0, 0.5 + 0.03 * options.time_limit)
+    and reading the roster back out, which grows with the model (about 1 s per 100 000
+    variables)."""
+    margin = 0.5 + 0.03 * options.time_limit + variables / 100_000
+    return started + options.time_limit - min(margin, 0.25 * options.time_limit)
 
 
 def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
