@@ -44,6 +44,7 @@ from roster.errors import InputError, Problem
 from roster.exchange import Roster, holes, read_roster_csv, write_roster_csv, write_roster_json
 from roster.fairness import evaluate
 from roster.glossary import number_no
+from roster.ical import write_ical
 from roster.instance import Instance, load_instance, read_instance_file
 from roster.model import Legevakt
 from roster.staff import import_staff
@@ -284,12 +285,9 @@ def _parse_date(text: str, option: str) -> dt.date:
 
 
 def write_ical_files(instance: Instance, roster: Roster, directory: Path) -> None:
-    """Hook for DIR/ical/ (one calendar per doctor and one for the legevakt).
-
-    Belongs to a later issue: deliberately writes nothing yet. `solve` calls it after the
-    other files, so the calendars arrive in DIR/ical/ without touching the command.
-    """
-    del instance, roster, directory
+    """DIR/ical/: one calendar per doctor (<doctor id>.ics) and one for the legevakt (all.ics).
+    The front end owns the clock: DTSTAMP is now."""
+    write_ical(instance, roster, directory / "ical", now=dt.datetime.now(dt.UTC))
 
 
 @app.command("solve")
@@ -475,6 +473,42 @@ def _print_solve_check(console: Console, instance: Instance, checked: CheckResul
         )
     console.print()
     return len(others)
+
+
+# --------------------------------------------------------------------------- ical
+
+
+@app.command("ical")
+def ical_command(
+    instance_path: InstanceArg,
+    roster_path: Annotated[
+        Path,
+        typer.Argument(metavar="ROSTER.csv", help="Vaktplanen.", show_default=False),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", metavar="DIR", help="Mappe for kalenderfilene (.ics).", show_default=False
+        ),
+    ],
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            metavar="ROSTER.csv",
+            help="Forrige plan: endrede vakter oppdateres og fjernede vakter avlyses i kalenderne.",
+        ),
+    ] = None,
+) -> None:
+    """Lag kalenderfiler (iCal): én per lege og all.ics for hele legevakten."""
+    instance = load_instance(instance_path)
+    roster = read_roster_csv(instance, roster_path)
+    prev = read_roster_csv(instance, previous) if previous is not None else None
+    written = write_ical(instance, roster, out, prev, now=dt.datetime.now(dt.UTC))
+    line(
+        make_console(),
+        f"Skrev {plural(len(written), 'kalenderfil', 'kalenderfiler')} til {out}.",
+    )
 
 
 def main() -> None:

@@ -342,7 +342,13 @@ def small_solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path
 def test_solve_small_exits_0_and_writes_the_files(small_solved: tuple[Result, Path]) -> None:
     result, out = small_solved
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "roster.csv", "roster.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "ical",
+        "report.json",
+        "roster.csv",
+        "roster.json",
+    ]
+    assert (out / "ical" / "all.ics").is_file()
     header = (out / "roster.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "date,shift_id,start,end,role,mode,doctor_id,doctor_name,municipality"
     assert tuple(header.split(",")) == CSV_HEADER
