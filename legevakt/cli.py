@@ -42,6 +42,7 @@ from roster import yamlio
 from roster.checker import CheckResult, check
 from roster.errors import InputError, Problem
 from roster.exchange import Roster, holes, read_roster_csv, write_roster_csv, write_roster_json
+from roster.exports import WRITERS as EXPORT_WRITERS
 from roster.fairness import evaluate
 from roster.glossary import number_no
 from roster.ical import write_ical
@@ -509,6 +510,41 @@ def ical_command(
         make_console(),
         f"Skrev {plural(len(written), 'kalenderfil', 'kalenderfiler')} til {out}.",
     )
+
+
+# --------------------------------------------------------------------------- export
+
+
+@app.command("export")
+def export_command(
+    instance_path: InstanceArg,
+    roster_path: Annotated[
+        Path,
+        typer.Argument(metavar="ROSTER.csv", help="Vaktplanen.", show_default=False),
+    ],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="Filformat: xlsx, csv eller html.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", metavar="FILE", help="Filen som skal skrives.", show_default=False),
+    ],
+) -> None:
+    """Eksporter vaktplanen til Excel (xlsx), CSV eller HTML for utskrift."""
+    writer = EXPORT_WRITERS.get(format.strip().lower())
+    if writer is None:
+        known = ", ".join(EXPORT_WRITERS)
+        _fail(f"Ukjent format «{format}». Velg ett av: {known}.")
+    instance = load_instance(instance_path)
+    roster = read_roster_csv(instance, roster_path)
+    writer(instance, roster, out)
+    line(make_console(), f"Skrev {out}.")
 
 
 def main() -> None:
