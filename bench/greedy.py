@@ -15,17 +15,15 @@ It does not look ahead and does not use fair-share targets, carry-over or wishes
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from dataclasses import dataclass, field
 
 from roster.calendar import Shift
 from roster.checker import weekend_keys
-from roster.eligibility import competent_alone, practice_window, unavailable_reason
+from roster.eligibility import competent_alone, practice_day_conflict, unavailable_reason
 from roster.exchange import Assignment, Roster
 from roster.instance import Instance
 from roster.model import Doctor, Mode, Role
 from roster.rules import (
-    DayOffAfterNightParams,
     MaxCountParams,
     MinGapDaysParams,
     RestAfterDutyParams,
@@ -64,27 +62,6 @@ class _Load:
         lo = bisect.bisect_left(self.keys, (s.t0 - minutes, ""))
         hi = bisect.bisect_right(self.keys, (s.t1 + minutes, "\uffff"))
         return self.duties[lo:hi]
-
-
-def _practice_day_conflict(doctor: Doctor, s: Shift, rules: RuleBook) -> bool:
-    """Too little rest between the shift and the doctor's own practice day (as the checker's
-    rest_after_duty and day_off_after_night judge it)."""
-    p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
-    if s.mode == Mode.standby and not p.applies_to_standby:
-        return False
-    rest_end = s.t1 + round(p.min_rest_hours * 60)
-    end_day = s.end.date()
-    for day in (end_day, end_day + dt.timedelta(days=1)):
-        pw = practice_window(doctor, day, rules)
-        if pw is None or not (pw[0] < rest_end and pw[1] > s.t1):
-            continue
-        if s.t0 < pw[1] and s.t1 > pw[0] and day == s.date:
-            continue
-        if s.is_night and s.mode == Mode.onsite and day == end_day:
-            if rules.params("day_off_after_night", day, DayOffAfterNightParams).enabled:
-                continue  # the day off is given (and costed), not a breach
-        return True
-    return False
 
 
 def _rest_breach(first: Shift, second: Shift, rules: RuleBook) -> bool:
@@ -135,8 +112,9 @@ class _Greedy:
         hit = self._static.get(key)
         if hit is None:
             d = load.doctor
-            hit = unavailable_reason(d, s, self.rules) is None and not _practice_day_conflict(
-                d, s, self.rules
+            hit = (
+                unavailable_reason(d, s, self.rules) is None
+                and practice_day_conflict(d, s, self.rules) is None
             )
             self._static[key] = hit
         return hit

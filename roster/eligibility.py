@@ -20,6 +20,7 @@ from roster.model import (
     Doctor,
     Exemption,
     ExemptionKind,
+    Mode,
     Scope,
 )
 from roster.rules import (
@@ -28,6 +29,7 @@ from roster.rules import (
     BreastfeedingExemptionParams,
     CompetenceBackupParams,
     CoursesRequiredParams,
+    DayOffAfterNightParams,
     PregnancyExemptionParams,
     RestAfterDutyParams,
     RuleBook,
@@ -197,6 +199,29 @@ def practice_window(doctor: Doctor, day: dt.date, rules: RuleBook) -> tuple[int,
     start = to_minutes(dt.datetime.combine(day, p.practice_start, tzinfo=OSLO))
     end = to_minutes(dt.datetime.combine(day, p.practice_end, tzinfo=OSLO))
     return start, end
+
+
+def practice_day_conflict(doctor: Doctor, s: Shift, rules: RuleBook) -> str | None:
+    """The rule a duty breaks by leaving too little rest before the doctor's own practice
+    day: `day_off_after_night` (an on-site night with no day off agreed) or `rest_after_duty`.
+    None when it leaves enough rest, or when the day after an on-site night is given off."""
+    p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
+    if s.mode == Mode.standby and not p.applies_to_standby:
+        return None
+    rest_end = s.t1 + round(p.min_rest_hours * 60)
+    end_day = s.end.date()
+    for day in (end_day, end_day + dt.timedelta(days=1)):
+        pw = practice_window(doctor, day, rules)
+        if pw is None or not (pw[0] < rest_end and pw[1] > s.t1):
+            continue
+        if s.t0 < pw[1] and s.t1 > pw[0] and day == s.date:
+            continue  # the duty is the working day itself (daglegevakt)
+        if s.is_night and s.mode == Mode.onsite and day == end_day:
+            if rules.params("day_off_after_night", day, DayOffAfterNightParams).enabled:
+                continue
+            return "day_off_after_night"
+        return "rest_after_duty"
+    return None
 
 
 def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:

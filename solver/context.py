@@ -7,7 +7,6 @@ day) gets no variable, and the reason is kept for explanations.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +14,9 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
-from roster.eligibility import competent_alone, practice_window, unavailable_reason
+from roster.eligibility import competent_alone, practice_day_conflict, unavailable_reason
 from roster.instance import Instance
-from roster.model import Doctor, Mode, Role
-from roster.rules import DayOffAfterNightParams, RestAfterDutyParams
+from roster.model import Doctor, Role
 
 Pair = tuple[int, int]  # (doctor index, shift index)
 
@@ -66,29 +64,7 @@ def static_reason(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
     if shift.role == Role.primary and not competent_alone(doctor, shift.date, rules):
         if not any(shift.type_id in t.covers for t in ctx.instance.shift_types):
             return "competence_backup"
-    return practice_day_reason(ctx, doctor, shift)
-
-
-def practice_day_reason(ctx: BuildCtx, doctor: Doctor, s: Shift) -> str | None:
-    """A duty that leaves too little rest before the doctor's own practice day."""
-    rules = ctx.instance.rules
-    p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
-    if s.mode == Mode.standby and not p.applies_to_standby:
-        return None
-    rest_end = s.t1 + round(p.min_rest_hours * 60)
-    end_day = s.end.date()
-    for day in (end_day, end_day + dt.timedelta(days=1)):
-        pw = practice_window(doctor, day, rules)
-        if pw is None or not (pw[0] < rest_end and pw[1] > s.t1):
-            continue
-        if s.t0 < pw[1] and s.t1 > pw[0] and day == s.date:
-            continue
-        if s.is_night and s.mode == Mode.onsite and day == end_day:
-            if rules.params("day_off_after_night", day, DayOffAfterNightParams).enabled:
-                continue
-            return "day_off_after_night"
-        return "rest_after_duty"
-    return None
+    return practice_day_conflict(doctor, shift, rules)
 
 
 def create_variables(
