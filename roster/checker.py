@@ -109,6 +109,12 @@ class Ctx:
         return out
 
     @cached_property
+    def rest_and_days_off(self) -> tuple[list[Finding], list[Finding], list[DayOff]]:
+        """Rest breaches, night-without-day-off breaches and days off: one pass, used by two
+        checks and the days-off list."""
+        return _judge_rest(self)
+
+    @cached_property
     def staffed(self) -> dict[str, list[str]]:
         return self.roster.by_shift()
 
@@ -291,6 +297,10 @@ def check_competence_backup(c: Ctx) -> list[Finding]:
 
 
 def _rest_and_days_off(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOff]]:
+    return c.rest_and_days_off
+
+
+def _judge_rest(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOff]]:
     rest: list[Finding] = []
     night: list[Finding] = []
     days_off: list[DayOff] = []
