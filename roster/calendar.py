@@ -39,10 +39,6 @@ def to_minutes(moment: dt.datetime) -> int:
     return int((moment.astimezone(UTC) - EPOCH).total_seconds() // 60)
 
 
-def from_minutes(minutes: int, tz: dt.tzinfo = OSLO) -> dt.datetime:
-    return (EPOCH + dt.timedelta(minutes=minutes)).astimezone(tz)
-
-
 @cache
 def _holidays_en(year: int) -> dict[dt.date, str]:
     return dict(holidays.country_holidays("NO", years=year, language="en_US"))

@@ -366,11 +366,6 @@ def check_day_off_after_night(c: Ctx) -> list[Finding]:
     return _rest_and_days_off(c)[1]
 
 
-def days_off_after_nights(instance: Instance, roster: Roster) -> list[DayOff]:
-    """Practice days given off after on-site nights (praksiskompensasjon has a cost)."""
-    return _rest_and_days_off(Ctx(instance, roster))[2]
-
-
 def check_min_gap_days(c: Ctx) -> list[Finding]:
     out = []
     for doctor_id, lst in sorted(c.duties.items()):

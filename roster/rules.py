@@ -213,13 +213,6 @@ def load_ruleset(name: str = "norge") -> RuleSet:
     return RuleSet.model_validate(yaml.safe_load(text))
 
 
-def shipped_rulesets() -> list[str]:
-    folder = resources.files("roster").joinpath("rulesets")
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
-
-
 class RuleBook:
     """The parameters in force on each date: rule set versions plus local overrides."""
 
