@@ -1,0 +1,76 @@
+"""Fixtures shared by every test folder: the real browser and the real PostgreSQL.
+
+Both are real components (Debian's Chromium driven by Playwright; a PostgreSQL server that
+`.ci/run` starts). Locally, without them, the tests that need them skip; under CI=true a
+missing one is a failure, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+# Without these Chromium tries Google's hosts at start and on a closed network stalls.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required under CI=true (.ci/run installs it)")
+    pytest.skip(f"{what} not available here")
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("VAKTPLAN_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for screenshots and other files a person looks at after a run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A headless Debian Chromium under Playwright, one per test session."""
+    exe = chromium_path()
+    if exe is None:
+        _missing("Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extras always install it
+        _missing("playwright")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the PostgreSQL that .ci/run started (VAKTPLAN_TEST_POSTGRES_URL)."""
+    url = os.environ.get("VAKTPLAN_TEST_POSTGRES_URL")
+    if not url:
+        _missing("PostgreSQL (VAKTPLAN_TEST_POSTGRES_URL)")
+    assert url is not None
+    return url
