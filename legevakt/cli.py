@@ -45,7 +45,7 @@ from roster.exchange import Roster, holes, read_roster_csv, write_roster_csv, wr
 from roster.exports import WRITERS as EXPORT_WRITERS
 from roster.fairness import evaluate
 from roster.glossary import number_no
-from roster.ical import write_ical
+from roster.ical import publish_ical
 from roster.instance import Instance, load_instance, read_instance_file
 from roster.model import Legevakt
 from roster.staff import import_staff
@@ -285,10 +285,12 @@ def _parse_date(text: str, option: str) -> dt.date:
     )
 
 
-def write_ical_files(instance: Instance, roster: Roster, directory: Path) -> None:
-    """DIR/ical/: one calendar per doctor (<doctor id>.ics) and one for the legevakt (all.ics).
-    The front end owns the clock: DTSTAMP is now."""
-    write_ical(instance, roster, directory / "ical", now=dt.datetime.now(dt.UTC))
+def write_ical_files(
+    instance: Instance, roster: Roster, directory: Path, previous: Roster | None
+) -> None:
+    """DIR/ical/: one calendar per doctor (<doctor id>.ics) and one for the legevakt (all.ics),
+    continuing from the feed state a former solve left there. The front end owns the clock."""
+    publish_ical(instance, roster, directory / "ical", previous, now=dt.datetime.now(dt.UTC))
 
 
 @app.command("solve")
@@ -420,7 +422,7 @@ def _report_roster(
         },
     )
     _write_json(out / "report.json", report)
-    write_ical_files(instance, roster, out)
+    write_ical_files(instance, roster, out, options.previous)
 
     line(console, f"Status: {RESULT_STATUS_NO.get(result.status, result.status)}.", "bold")
     line(console, f"Skrev {out / 'roster.csv'}, roster.json og report.json.")
@@ -505,7 +507,7 @@ def ical_command(
     instance = load_instance(instance_path)
     roster = read_roster_csv(instance, roster_path)
     prev = read_roster_csv(instance, previous) if previous is not None else None
-    written = write_ical(instance, roster, out, prev, now=dt.datetime.now(dt.UTC))
+    written = publish_ical(instance, roster, out, prev, now=dt.datetime.now(dt.UTC))
     line(
         make_console(),
         f"Skrev {plural(len(written), 'kalenderfil', 'kalenderfiler')} til {out}.",

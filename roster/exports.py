@@ -23,26 +23,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from roster.calendar import Shift, holiday_name
 from roster.exchange import Roster, holes, roster_csv_text
 from roster.fairness import evaluate
-from roster.glossary import MODE_NO, ROLE_NO
+from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO
 from roster.instance import Instance
 from roster.model import Mode, Role
 
-# TODO(glossary): move these to roster.glossary (owned elsewhere) so every front end shares them.
-WEEKDAY_NO = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-MONTH_NO = (
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-)
 UNSTAFFED = "UBEMANNET"
 
 #: Text markers so the print view reads in black and white: (role or mode) -> marker.

@@ -97,6 +97,24 @@ ABSENCE_NO: dict[AbsenceKind, str] = {
     AbsenceKind.other: "fravær",
 }
 
+#: Weekdays from Monday (date.weekday() == 0) and months from January, in lower case as
+#: Norwegian writes them inside a sentence.
+WEEKDAY_NO = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+MONTH_NO = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
+
 #: Short words for why nobody could take a shift (explanations of holes and infeasibility).
 REASON_NO: dict[str, str] = {
     "pool": "fra annen kommune",

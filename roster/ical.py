@@ -9,17 +9,19 @@ duties taken away are published as cancelled. The clock (`now`) is passed in.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from icalendar import Calendar, Event
+from pydantic import Field
 
 from roster.calendar import Shift
 from roster.exchange import Roster
 from roster.glossary import MODE_NO, ROLE_NO
 from roster.instance import Instance
-from roster.model import Mode, Role
+from roster.model import Mode, Role, StrictModel
 
 PRODID = "-//Vaktplan//Legevakt//NO"
 TZID = "Europe/Oslo"
@@ -164,8 +166,6 @@ def _event(
     duty: Duty,
     uid: str,
     now: dt.datetime,
-    sequence: int,
-    modified: bool,
     cancelled: bool = False,
 ) -> Event:
     s = duty.shift
@@ -177,10 +177,7 @@ def _event(
     ev.add("summary", summary(s))
     ev.add("location", location(instance, s))
     ev.add("description", description(instance, roster, s))
-    ev.add("sequence", sequence)
     ev.add("transp", "OPAQUE")
-    if modified:
-        ev.add("last-modified", now.astimezone(dt.UTC))
     if cancelled:
         ev.add("status", "CANCELLED")
     else:
@@ -192,19 +189,70 @@ def _sort_key(item: tuple[str, Duty]) -> tuple[int, str, str]:
     return (item[1].shift.t0, item[1].shift.type_id, item[0])
 
 
-def calendar_for(
+class EventState(StrictModel):
+    """What a feed last published for one event UID: enough to publish the next version."""
+
+    sequence: int = Field(ge=0)
+    fingerprint: str
+    modified: dt.datetime
+    cancelled_at: dt.datetime | None = None
+    event: str  # the VEVENT as published, so a cancelled duty can be published again
+
+
+class FeedState(StrictModel):
+    """Per calendar name (doctor id or 'all'), per UID: what was published last time.
+
+    Kept between publications (the CLI writes it as feed-state.json beside the .ics files; the
+    web app stores it with each published version), so SEQUENCE counts every change, not just
+    the last one, and a cancelled duty stays in the feed for `CANCELLED_KEPT` days."""
+
+    calendars: dict[str, dict[str, EventState]] = Field(default_factory=dict)
+
+
+CANCELLED_KEPT = dt.timedelta(days=30)
+_VOLATILE = ("DTSTAMP", "SEQUENCE", "LAST-MODIFIED")
+
+
+def _fingerprint(ev: Event) -> str:
+    """What an attendee sees of the event; a change here is a change of the duty."""
+    text = ev.to_ical().decode().replace("\r\n ", "")
+    lines = sorted(x for x in text.split("\r\n") if x and not x.startswith(_VOLATILE))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+def _parse_event(text: str) -> Event:
+    ev = Event.from_ical(text)
+    assert isinstance(ev, Event)
+    return ev
+
+
+def _with_version(ev: Event, sequence: int, modified: dt.datetime) -> Event:
+    for key in ("SEQUENCE", "LAST-MODIFIED"):
+        if key in ev:
+            del ev[key]
+    ev.add("sequence", sequence)
+    ev.add("last-modified", modified.astimezone(dt.UTC))
+    return ev
+
+
+def feed(
     instance: Instance,
     roster: Roster,
     doctor_id: str | None,
     previous: Roster | None = None,
     *,
     now: dt.datetime,
-) -> Calendar:
-    """The calendar of one doctor (`doctor_id`) or of the whole legevakt (None).
+    state: dict[str, EventState] | None = None,
+) -> tuple[Calendar, dict[str, EventState]]:
+    """The calendar of one doctor (`doctor_id`) or of the whole legevakt (None), and the new
+    state of that calendar to keep for the next publication.
 
-    Without `previous` every event has SEQUENCE 0. With it, a duty whose doctor is the same
-    keeps SEQUENCE 0; a new or re-assigned duty gets SEQUENCE 1 and LAST-MODIFIED = now; a
-    duty that is gone is published with STATUS:CANCELLED and SEQUENCE 1.
+    With `state` (what this calendar published last time): an event whose content changed gets
+    SEQUENCE + 1 and LAST-MODIFIED = now; an unchanged event keeps both; an event that is gone
+    is published with STATUS:CANCELLED and SEQUENCE + 1, and kept so for `CANCELLED_KEPT`.
+    Without `state` but with `previous` (the roster before): a new or re-assigned duty gets
+    SEQUENCE 1, an unchanged one 0, and a duty that is gone is CANCELLED with SEQUENCE 1.
+    Without either, every event has SEQUENCE 0.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -216,6 +264,7 @@ def calendar_for(
         old = [d for d in old if d.doctor_id == doctor_id]
     now_events = {event_uid(instance, d, whole): d for d in current}
     old_events = {event_uid(instance, d, whole): d for d in old}
+    known = state if state is not None else {}
 
     name = (
         instance.legevakt.name
@@ -223,27 +272,113 @@ def calendar_for(
         else f"Legevakt – {instance.doctor(doctor_id).name}"
     )
     cal = _base_calendar(name)
+    new_state: dict[str, EventState] = {}
     for uid, duty in sorted(now_events.items(), key=_sort_key):
-        if previous is None:
-            cal.add_component(_event(instance, roster, duty, uid, now, 0, modified=True))
+        ev = _event(instance, roster, duty, uid, now)
+        fp = _fingerprint(ev)
+        prior = known.get(uid)
+        if prior is not None:
+            same = prior.fingerprint == fp and prior.cancelled_at is None
+            sequence = prior.sequence if same else prior.sequence + 1
+            modified = prior.modified if same else now
+        elif state is None and previous is not None:
+            before = old_events.get(uid)
+            same = before is not None and before.doctor_id == duty.doctor_id
+            sequence, modified = (0, now) if same else (1, now)
+        else:
+            sequence, modified = 0, now
+        _with_version(ev, sequence, modified)
+        cal.add_component(ev)
+        new_state[uid] = EventState(
+            sequence=sequence, fingerprint=fp, modified=modified, event=ev.to_ical().decode()
+        )
+
+    cancelled: dict[str, EventState] = {}
+    for uid, duty in sorted(old_events.items(), key=_sort_key):
+        if uid in now_events or state is not None:
+            continue  # with a state, what is gone is what the state published
+        ev = _event(instance, previous or roster, duty, uid, now, cancelled=True)
+        _with_version(ev, 1, now)
+        cancelled[uid] = EventState(
+            sequence=1,
+            fingerprint=_fingerprint(ev),
+            modified=now,
+            cancelled_at=now,
+            event=ev.to_ical().decode(),
+        )
+    for uid, prior in sorted(known.items()):
+        if uid in now_events:
             continue
-        before = old_events.get(uid)
-        changed = before is None or before.doctor_id != duty.doctor_id
-        cal.add_component(
-            _event(instance, roster, duty, uid, now, 1 if changed else 0, modified=changed)
+        if prior.cancelled_at is not None:
+            if now - prior.cancelled_at < CANCELLED_KEPT:
+                cancelled[uid] = prior
+            continue
+        ev = _parse_event(prior.event)
+        del ev["STATUS"]
+        ev.add("status", "CANCELLED")
+        del ev["DTSTAMP"]
+        ev.add("dtstamp", now.astimezone(dt.UTC))
+        _with_version(ev, prior.sequence + 1, now)
+        cancelled[uid] = EventState(
+            sequence=prior.sequence + 1,
+            fingerprint=_fingerprint(ev),
+            modified=now,
+            cancelled_at=now,
+            event=ev.to_ical().decode(),
         )
-    gone = {uid: d for uid, d in old_events.items() if uid not in now_events}
-    for uid, duty in sorted(gone.items(), key=_sort_key):
-        assert previous is not None
-        cal.add_component(
-            _event(instance, roster, duty, uid, now, 1, modified=True, cancelled=True)
-        )
+    for uid, st in sorted(cancelled.items(), key=lambda kv: kv[0]):
+        ev = _parse_event(st.event)
+        del ev["DTSTAMP"]
+        ev.add("dtstamp", now.astimezone(dt.UTC))
+        cal.add_component(ev)
+        new_state[uid] = st
     cal.add_missing_timezones()
-    return cal
+    return cal, new_state
+
+
+def calendar_for(
+    instance: Instance,
+    roster: Roster,
+    doctor_id: str | None,
+    previous: Roster | None = None,
+    *,
+    now: dt.datetime,
+) -> Calendar:
+    """The calendar of one doctor (`doctor_id`) or of the whole legevakt (None); see `feed`."""
+    return feed(instance, roster, doctor_id, previous, now=now)[0]
 
 
 def _doctor_ids(*rosters: Roster | None) -> Iterable[str]:
     return sorted({a.doctor_id for r in rosters if r is not None for a in r.assignments})
+
+
+def feeds(
+    instance: Instance,
+    roster: Roster,
+    previous: Roster | None = None,
+    *,
+    now: dt.datetime,
+    state: FeedState | None = None,
+) -> tuple[dict[str, Calendar], FeedState]:
+    """Every calendar to publish, by name (doctor id, and `ALL_NAME` for the legevakt), and
+    the feed state to keep for the next publication. A doctor gets a calendar while they have
+    duties or cancelled duties to show."""
+    known = state.calendars if state is not None else {}
+    staff = {d.id for d in instance.doctors}
+    names = (set(_doctor_ids(roster, previous)) | set(known)) & staff
+    calendars: dict[str, Calendar] = {}
+    kept: dict[str, dict[str, EventState]] = {}
+    for key in [*sorted(names), ALL_NAME]:
+        doctor_id = None if key == ALL_NAME else key
+        calendars[key], kept[key] = feed(
+            instance,
+            roster,
+            doctor_id,
+            previous,
+            now=now,
+            state=None if state is None else known.get(key, {}),
+        )
+    return calendars, FeedState(calendars=kept)
 
 
 def write_ical(
@@ -253,16 +388,58 @@ def write_ical(
     previous: Roster | None = None,
     *,
     now: dt.datetime,
+    state: FeedState | None = None,
 ) -> list[Path]:
     """Write DIR/<doctor id>.ics for every doctor with duties (or cancelled duties) and
-    DIR/all.ics for the legevakt. Returns the files written."""
+    DIR/all.ics for the legevakt. Returns the files written. See `publish_ical` for keeping
+    the state between publications."""
+    calendars, _ = feeds(instance, roster, previous, now=now, state=state)
+    return _write_calendars(directory, calendars)
+
+
+def _write_calendars(directory: Path, calendars: dict[str, Calendar]) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for doctor_id in _doctor_ids(roster, previous):
-        path = directory / f"{doctor_id}.ics"
-        path.write_bytes(calendar_for(instance, roster, doctor_id, previous, now=now).to_ical())
+    for key, cal in calendars.items():
+        path = directory / f"{key}.ics"
+        path.write_bytes(cal.to_ical())
         written.append(path)
-    path = directory / f"{ALL_NAME}.ics"
-    path.write_bytes(calendar_for(instance, roster, None, previous, now=now).to_ical())
-    written.append(path)
     return written
+
+
+def publish_ical(
+    instance: Instance,
+    roster: Roster,
+    directory: Path,
+    previous: Roster | None = None,
+    *,
+    now: dt.datetime,
+) -> list[Path]:
+    """Like `write_ical`, but continues from the feed state a former publication left in
+    DIR (feed-state.json) and leaves the new state there: SEQUENCE then counts every
+    re-plan published to DIR, and cancelled duties stay visible for a while."""
+    calendars, state = feeds(instance, roster, previous, now=now, state=read_feed_state(directory))
+    written = _write_calendars(directory, calendars)
+    write_feed_state(directory, state)
+    return written
+
+
+STATE_FILE = "feed-state.json"
+
+
+def read_feed_state(directory: Path) -> FeedState | None:
+    """The state that `write_feed_state` left in DIR, if any (unreadable state is ignored:
+    the feed then starts counting again, which calendar apps accept)."""
+    path = directory / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        return FeedState.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+
+
+def write_feed_state(directory: Path, state: FeedState) -> Path:
+    path = directory / STATE_FILE
+    path.write_text(state.model_dump_json(indent=1), encoding="utf-8")
+    return path

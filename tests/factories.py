@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from roster.exchange import Assignment, Roster
-from roster.instance import Instance
+from roster.instance import Instance, InstanceFile, save_instance_file
 from roster.model import (
     Competence,
     DayKind,
@@ -111,3 +112,19 @@ def roster_of(*pairs: tuple[str, str]) -> Roster:
 def full_roster(instance: Instance, doctor_for: dict[str, str]) -> Roster:
     """Assign every always-needed shift; doctor_for maps shift id -> doctor id."""
     return roster_of(*((s.id, doctor_for[s.id]) for s in instance.shifts if s.needed_always))
+
+
+def write_instance(folder: Path, inst: Instance, name: str = "instance.yaml") -> Path:
+    """The instance as a YAML file a leader could have written (doctors inline)."""
+    doc = InstanceFile(
+        name=inst.name,
+        legevakt=inst.legevakt,
+        period=inst.period,
+        doctors=inst.doctors,
+        shift_types=inst.shift_types,
+        history=inst.history,
+        rule_overrides=inst.rule_overrides,
+    )
+    path = folder / name
+    save_instance_file(doc, path)
+    return path

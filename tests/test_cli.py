@@ -21,8 +21,8 @@ import legevakt.cli as cli
 from legevakt.cli import app
 from roster import yamlio
 from roster.exchange import CSV_HEADER, roster_csv_text
-from roster.instance import Instance, InstanceFile, load_instance, save_instance_file
-from roster.model import Doctor, Exemption, RuleOverride
+from roster.instance import Instance, load_instance
+from roster.model import Absence, Doctor, Exemption, RuleOverride
 from roster.staff import import_staff
 from solver.solve import SolveOptions, SolveResult
 from tests.factories import (
@@ -32,6 +32,7 @@ from tests.factories import (
     make_shift_type,
     override,
     roster_of,
+    write_instance,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,22 +59,6 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> Result:
 
 def last_line(text: str) -> str:
     return text.strip().splitlines()[-1].strip()
-
-
-def write_instance(folder: Path, inst: Instance, name: str = "instance.yaml") -> Path:
-    """The instance as a YAML file a leader could have written (doctors inline)."""
-    doc = InstanceFile(
-        name=inst.name,
-        legevakt=inst.legevakt,
-        period=inst.period,
-        doctors=inst.doctors,
-        shift_types=inst.shift_types,
-        history=inst.history,
-        rule_overrides=inst.rule_overrides,
-    )
-    path = folder / name
-    save_instance_file(doc, path)
-    return path
 
 
 def exempt_all(start: str, end: str) -> Exemption:
@@ -478,6 +463,32 @@ def test_solve_replans_from_previous_roster(tmp_path: Path) -> None:
     assert "changes" in [s["stage"] for s in report["stages"]]
     assert report["replan"] == {"previous": True, "freeze_before": "2027-01-05"}
     assert "Færrest endringer" in result.stdout
+
+
+def test_solve_previous_cancels_moved_duty_in_ical(tmp_path: Path) -> None:
+    """d3 fell ill after the plan was published: the re-plan moves the night, and d3's
+    calendar in DIR/ical/ shows it cancelled with a higher SEQUENCE."""
+    from icalendar import Calendar
+
+    sick = Absence(kind="sick", start=D(2027, 1, 6), end=D(2027, 1, 6))
+    inst = make_instance(
+        doctors=(make_doctor("d1"), make_doctor("d2"), make_doctor("d3", absences=(sick,))),
+        shift_types=(NIGHT_STANDBY,),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 6),
+        overrides=(RuleOverride(rule="min_gap_days", params={"days": 1}, reason="test"),),
+    )
+    path = write_instance(tmp_path, inst)
+    pairs = (("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"), ("2027-01-06:natt", "d3"))
+    previous = write_roster(tmp_path, inst, *pairs)
+    out = tmp_path / "plan"
+    result = run("solve", path, "--out", out, "--time-limit", "10", "--previous", previous)
+    assert result.exit_code == 0, result.output
+    cal = Calendar.from_ical((out / "ical" / "d3.ics").read_bytes())
+    events = {str(e["UID"]).split("@")[0]: e for e in cal.walk("VEVENT")}
+    ev = events["2027-01-06:natt-primary"]
+    assert str(ev["STATUS"]) == "CANCELLED"
+    assert ev["SEQUENCE"] == 1
 
 
 def test_solve_out_of_time_exits_3_and_suggests_longer_limit(

@@ -9,7 +9,7 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from roster.exchange import Roster, roster_rows
-from roster.ical import calendar_for, write_ical
+from roster.ical import CANCELLED_KEPT, STATE_FILE, calendar_for, publish_ical, write_ical
 from roster.instance import Instance
 from roster.model import Municipality
 from tests.factories import D, make_doctor, make_instance, make_legevakt, make_shift_type, roster_of
@@ -223,9 +223,107 @@ def test_ical_cli_writes_calendars_and_rejects_bad_roster(tmp_path: Path) -> Non
     args = ["ical", str(path), str(tmp_path / "new.csv"), "--out", str(tmp_path / "cal")]
     result = CliRunner().invoke(app, [*args, "--previous", str(tmp_path / "old.csv")])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "cal").iterdir()) == ["all.ics", "d1.ics", "d2.ics"]
+    assert sorted(p.name for p in (tmp_path / "cal").iterdir()) == [
+        "all.ics",
+        "d1.ics",
+        "d2.ics",
+        "feed-state.json",
+    ]
     (cancelled,) = events(parse(tmp_path / "cal" / "d1.ics"))
     assert str(cancelled["STATUS"]) == "CANCELLED"
     (tmp_path / "bad.csv").write_text("date,shift\n", encoding="utf-8")
     args[2] = str(tmp_path / "bad.csv")
     assert CliRunner().invoke(app, args).exit_code == 2
+
+
+def test_ical_publish_counts_sequence_over_many_replans(tmp_path: Path) -> None:
+    """Three publications to one folder: SEQUENCE counts every change of a duty, unchanged
+    duties keep SEQUENCE and LAST-MODIFIED, and a duty taken away and given back counts on."""
+    inst = night_instance(D(2027, 1, 4), D(2027, 1, 5))
+    first = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d1"))
+    second = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"))
+    third = first
+    moved = "2027-01-05:natt-primary@test-legevakt.no"
+    kept = "2027-01-04:natt-primary@test-legevakt.no"
+    times = [NOW, LATER, LATER + dt.timedelta(days=1)]
+    seen: list[dict[str, dict[str, Event]]] = []
+    prev = None
+    for roster, when in zip((first, second, third), times, strict=True):
+        publish_ical(inst, roster, tmp_path, prev, now=when)
+        seen.append({p.stem: by_uid(parse(p)) for p in tmp_path.glob("*.ics")})
+        prev = roster
+    assert (tmp_path / STATE_FILE).is_file()
+    assert [s["all"][moved]["SEQUENCE"] for s in seen] == [0, 1, 2]
+    assert [s["all"][kept]["SEQUENCE"] for s in seen] == [0, 0, 0]
+    assert {s["all"][kept].decoded("LAST-MODIFIED") for s in seen} == {NOW}
+    # d1 lost the duty, then got it back: cancelled, then confirmed with a higher SEQUENCE.
+    assert [str(s["d1"][moved]["STATUS"]) for s in seen] == ["CONFIRMED", "CANCELLED", "CONFIRMED"]
+    assert [s["d1"][moved]["SEQUENCE"] for s in seen] == [0, 1, 2]
+    # d2 had it once: new, then cancelled with a higher SEQUENCE.
+    assert moved not in seen[0].get("d2", {})
+    assert [str(seen[i]["d2"][moved]["STATUS"]) for i in (1, 2)] == ["CONFIRMED", "CANCELLED"]
+    assert [seen[i]["d2"][moved]["SEQUENCE"] for i in (1, 2)] == [0, 1]
+    assert seen[2]["d2"][moved].decoded("DTSTART") == seen[1]["d2"][moved].decoded("DTSTART")
+
+
+def test_ical_publish_bumps_a_duty_whose_backup_changed(tmp_path: Path) -> None:
+    """The description names the kompetansebakvakt: a new back-up is a change for the primary."""
+    three = (make_doctor("d1"), make_doctor("d2"), make_doctor("d3", name="Åse Ødegård"))
+    inst = night_instance(D(2027, 1, 4), D(2027, 1, 4), doctors=three)
+    old = roster_of(("2027-01-04:natt", "d1"), ("2027-01-04:kb", "d2"))
+    new = roster_of(("2027-01-04:natt", "d1"), ("2027-01-04:kb", "d3"))
+    publish_ical(inst, old, tmp_path, now=NOW)
+    publish_ical(inst, new, tmp_path, old, now=LATER)
+    (ev,) = events(parse(tmp_path / "d1.ics"))
+    assert ev["SEQUENCE"] == 1
+    assert "Kompetansebakvakt: " in str(ev["DESCRIPTION"])
+    assert inst.doctor("d3").name in str(ev["DESCRIPTION"])
+
+
+def test_ical_cancelled_duty_is_kept_for_a_while_then_dropped(tmp_path: Path) -> None:
+    inst = night_instance(D(2027, 1, 4), D(2027, 1, 5))
+    old = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d1"))
+    new = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"))
+    gone = "2027-01-05:natt-primary@test-legevakt.no"
+    publish_ical(inst, old, tmp_path, now=NOW)
+    publish_ical(inst, new, tmp_path, old, now=LATER)
+    soon = LATER + CANCELLED_KEPT - dt.timedelta(hours=1)
+    publish_ical(inst, new, tmp_path, new, now=soon)
+    ev = by_uid(parse(tmp_path / "d1.ics"))[gone]
+    assert str(ev["STATUS"]) == "CANCELLED"
+    assert ev["SEQUENCE"] == 1, "republishing an unchanged cancellation does not count up"
+    publish_ical(inst, new, tmp_path, new, now=LATER + CANCELLED_KEPT)
+    assert gone not in by_uid(parse(tmp_path / "d1.ics"))
+
+
+def test_ical_solve_previous_cancels_in_its_ical_folder(tmp_path: Path) -> None:
+    """The CLI path: `ical --previous` into the same folder twice counts on from its state."""
+    from typer.testing import CliRunner
+
+    from legevakt.cli import app
+    from roster.exchange import write_roster_csv
+    from tests.factories import write_instance
+
+    inst = night_instance(D(2027, 1, 4), D(2027, 1, 5))
+    path = write_instance(tmp_path, inst)
+    old = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d1"))
+    new = roster_of(("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"))
+    write_roster_csv(inst, old, tmp_path / "old.csv")
+    write_roster_csv(inst, new, tmp_path / "new.csv")
+    runner = CliRunner()
+    for args in (["old.csv"], ["new.csv", "--previous", str(tmp_path / "old.csv")]):
+        res = runner.invoke(
+            app,
+            [
+                "ical",
+                str(path),
+                str(tmp_path / args[0]),
+                "--out",
+                str(tmp_path / "ical"),
+                *args[1:],
+            ],
+        )
+        assert res.exit_code == 0, res.output
+    ev = by_uid(parse(tmp_path / "ical" / "d1.ics"))["2027-01-05:natt-primary@test-legevakt.no"]
+    assert str(ev["STATUS"]) == "CANCELLED"
+    assert ev["SEQUENCE"] == 1
