@@ -1,0 +1,104 @@
+"""Fixtures for the web app: an app on a throwaway SQLite file, a logged-in API client, a
+logged-in page client, and a solved example plan."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from roster.checker import check
+from web import store
+from web.app import create_app
+from web.deps import Settings
+
+USER = "leder"
+PASSWORD = "riktig-hemmelig-passord"
+#: examples/small solves to proven optimality in about a second and a half.
+TIME_LIMIT = 5.0
+
+
+def make_app(url: str) -> Any:
+    app = create_app(Settings(database_url=url, time_limit=TIME_LIMIT, solver_workers=2))
+    with app.state.sessions() as s:
+        store.create_user(s, USER, PASSWORD)
+        s.commit()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Any]:
+    application = make_app(f"sqlite:///{tmp_path / 'web.sqlite'}")
+    yield application
+    application.state.runner.shutdown()
+    application.state.engine.dispose()
+
+
+def api_login(client: TestClient, user: str = USER, password: str = PASSWORD) -> str:
+    r = client.post("/api/innlogging", json={"brukernavn": user, "passord": password})
+    assert r.status_code == 200, r.text
+    token = r.json()["csrf_token"]
+    client.headers["X-CSRF-Token"] = token
+    return str(token)
+
+
+@pytest.fixture
+def api(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        api_login(client)
+        yield client
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def page_csrf(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no CSRF field on the page"
+    return m.group(1)
+
+
+def page_login(client: TestClient) -> str:
+    token = page_csrf(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={"brukernavn": USER, "passord": PASSWORD, "neste": "/", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return page_csrf(client.get("/").text)
+
+
+@pytest.fixture
+def pages(app: Any) -> Iterator[tuple[TestClient, str]]:
+    """A client logged in through the login form, and its CSRF token."""
+    with TestClient(app) as client:
+        yield client, page_login(client)
+
+
+def solve_small(app: Any, client: TestClient) -> int:
+    """Create examples/small through the API, solve it and return the finished job's id."""
+    r = client.post("/api/legevakter", json={"eksempel": "small"})
+    assert r.status_code in (201, 409), r.text
+    r = client.post("/api/legevakter/fjellvik/planer", json={})
+    assert r.status_code == 202, r.text
+    job_id = int(r.json()["id"])
+    app.state.runner.wait(job_id, timeout=120)
+    data = client.get(f"/api/planer/{job_id}").json()
+    assert data["status"] == "done", data
+    return job_id
+
+
+def assert_no_breaches(app: Any, job_id: int) -> None:
+    """The oracle: the stored roster passes roster's checker with no breaches at all."""
+    with app.state.sessions() as s:
+        job = store.job(s, job_id)
+        assert job.roster is not None
+        instance = store.instance_from_text(job.instance_yaml)
+        result = check(instance, store.roster_from_json(job.roster))
+    assert result.breaches == (), [str(b) for b in result.breaches]
+    assert len(store.roster_from_json(job.roster).assignments) > 0

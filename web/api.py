@@ -1,0 +1,427 @@
+"""The JSON API: everything the pages do, in FastAPI's OpenAPI (/docs, /openapi.json).
+
+Log in with POST /api/innlogging; the answer carries the CSRF token to send in the
+X-CSRF-Token header on every change. Every error has one shape, documented as `FeilSvar`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from roster.exchange import holes, roster_rows
+from roster.fairness import evaluate
+from roster.instance import Instance
+from web import store
+from web.deps import Settings, check_csrf, current_user, db, settings
+from web.errors import AppError
+from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User
+from web.pages import _read_upload
+from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token
+
+
+class Problem(BaseModel):
+    melding: str
+    tekst: str
+    fil: str | None = None
+    rad: int | None = None
+    kolonne: str | None = None
+    felt: str | None = None
+    linje: int | None = None
+
+
+class Feil(BaseModel):
+    kode: str = Field(description="Stabil kode, f.eks. ugyldige_inndata, csrf, finnes_ikke")
+    melding: str
+    problemer: list[Problem] = []
+
+
+class FeilSvar(BaseModel):
+    feil: Feil
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": FeilSvar, "description": text}
+    for code, text in (
+        (401, "Ikke innlogget"),
+        (403, "CSRF-token mangler eller er feil"),
+        (404, "Finnes ikke"),
+        (409, "Konflikt"),
+        (413, "For stor forespørsel"),
+        (422, "Ugyldige inndata, med hvert problem"),
+    )
+}
+
+router = APIRouter(prefix="/api", dependencies=[Depends(check_csrf)], responses=ERRORS)
+
+
+class Innlogging(BaseModel):
+    brukernavn: str
+    passord: str
+
+
+class NyLegevakt(BaseModel):
+    eksempel: str | None = Field(None, description="innherred eller small")
+    yaml: str | None = Field(None, description="En hel planfil (instance.yaml), legene inline")
+
+
+class Planfil(BaseModel):
+    yaml: str
+
+
+class Periode(BaseModel):
+    start: dt.date
+    slutt: dt.date
+
+
+class NyPlan(BaseModel):
+    start: dt.date | None = None
+    slutt: dt.date | None = None
+    tidsgrense: float | None = Field(None, ge=1, description="Sekunder")
+
+
+class Kalenderlenke(BaseModel):
+    lege: str | None = Field(None, description="Lege-id; tom for hele legevakten")
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def legevakt_json(row: LegevaktRow, instance: Instance) -> dict[str, Any]:
+    return {
+        "id": row.slug,
+        "navn": row.name,
+        "periode": {
+            "start": instance.period.start.isoformat(),
+            "slutt": instance.period.end.isoformat(),
+        },
+        "kommuner": [{"id": m.id, "navn": m.name} for m in instance.legevakt.municipalities],
+        "leger": len(instance.doctors),
+        "vakttyper": [t.id for t in instance.shift_types],
+        "endret": row.updated_at.isoformat(),
+    }
+
+
+def job_json(job: SolveJob) -> dict[str, Any]:
+    report = job.report or {}
+    return {
+        "id": job.id,
+        "status": job.status,
+        "fremdrift": job.progress or {},
+        "melding": job.message,
+        "tidsgrense": job.time_limit,
+        "laget": job.created_at.isoformat(),
+        "ferdig": job.finished_at.isoformat() if job.finished_at else None,
+        "resultat": {
+            "status": report.get("status"),
+            "storste_avvik": report.get("largest_deviation"),
+            "brudd": report.get("breaches"),
+            "ubemannet": len(report.get("uncovered") or []),
+        }
+        if job.status == "done"
+        else None,
+    }
+
+
+def version_json(v: PublishedVersion) -> dict[str, Any]:
+    return {
+        "nummer": v.number,
+        "plan": v.job_id,
+        "publisert": v.published_at.isoformat(),
+        "publisert_av": v.published_by,
+    }
+
+
+def token_json(request: Request, t: FeedToken) -> dict[str, Any]:
+    return {
+        "lege": t.doctor_id,
+        "url": str(request.url_for("feed", token=t.token)),
+        "laget": t.created_at.isoformat(),
+    }
+
+
+# --------------------------------------------------------------------------- login
+
+
+@router.post("/innlogging")
+def api_login(body: Innlogging, request: Request, s: Session = Depends(db)) -> dict[str, Any]:
+    user = store.authenticate(s, body.brukernavn, body.passord)
+    if user is None:
+        raise AppError(401, "feil_innlogging", "Feil brukernavn eller passord.")
+    request.session.clear()
+    request.session[SESSION_USER] = user.username
+    token = new_csrf_token()
+    request.session[SESSION_CSRF] = token
+    return {"bruker": user.username, "csrf_token": token}
+
+
+@router.post("/utlogging")
+def api_logout(request: Request) -> dict[str, Any]:
+    request.session.clear()
+    return {"ok": True}
+
+
+# --------------------------------------------------------------------------- legevakter
+
+
+@router.get("/legevakter")
+def api_legevakter(
+    user: User = Depends(current_user), s: Session = Depends(db)
+) -> list[dict[str, Any]]:
+    return [
+        legevakt_json(r, store.instance_from_text(r.instance_yaml)) for r in store.legevakter(s)
+    ]
+
+
+@router.post("/legevakter", status_code=201)
+def api_create(
+    body: NyLegevakt, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    if bool(body.eksempel) == bool(body.yaml):
+        raise AppError(422, "ugyldig_forespørsel", "Oppgi enten «eksempel» eller «yaml».")
+    text = store.example_text(body.eksempel) if body.eksempel else str(body.yaml)
+    row = store.create_legevakt(s, text, user.username)
+    s.commit()
+    return legevakt_json(row, store.instance_from_text(row.instance_yaml))
+
+
+@router.get("/legevakter/{slug}")
+def api_legevakt(
+    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    return {
+        **legevakt_json(row, store.instance_from_text(row.instance_yaml)),
+        "yaml": row.instance_yaml,
+    }
+
+
+@router.put("/legevakter/{slug}/planfil")
+def api_save_yaml(
+    slug: str, body: Planfil, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    store.save_text(s, row, body.yaml, user.username, "planfil_endret")
+    s.commit()
+    return legevakt_json(row, store.instance_from_text(row.instance_yaml))
+
+
+@router.post("/legevakter/{slug}/ansatte")
+def api_upload_staff(
+    slug: str,
+    fil: UploadFile = File(...),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    name, data = _read_upload(fil, cfg.max_upload_bytes)
+    count = store.import_staff_file(s, row, data, name, user.username)
+    s.commit()
+    return {
+        "leger": count,
+        "legevakt": legevakt_json(row, store.instance_from_text(row.instance_yaml)),
+    }
+
+
+@router.put("/legevakter/{slug}/periode")
+def api_period(
+    slug: str, body: Periode, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    store.set_period(s, row, body.start, body.slutt, user.username)
+    s.commit()
+    return legevakt_json(row, store.instance_from_text(row.instance_yaml))
+
+
+@router.post("/legevakter/{slug}/planer", status_code=202)
+def api_make_plan(
+    slug: str,
+    body: NyPlan,
+    request: Request,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> dict[str, Any]:
+    """Start «Lag vaktplan» in the background; poll GET /api/planer/{id}."""
+    row = store.legevakt(s, slug)
+    if body.start or body.slutt:
+        instance = store.instance_from_text(row.instance_yaml)
+        store.set_period(
+            s,
+            row,
+            body.start or instance.period.start,
+            body.slutt or instance.period.end,
+            user.username,
+        )
+    limit = min(body.tidsgrense or cfg.time_limit, cfg.max_time_limit)
+    job = store.create_job(s, row, user.username, limit)
+    s.commit()
+    request.app.state.runner.submit(job.id)
+    return job_json(job)
+
+
+@router.get("/legevakter/{slug}/planer")
+def api_plans(
+    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> list[dict[str, Any]]:
+    return [job_json(j) for j in store.jobs_for(s, store.legevakt(s, slug), limit=50)]
+
+
+@router.get("/planer/{job_id}")
+def api_plan(
+    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    return job_json(store.job(s, job_id))
+
+
+def _done(job: SolveJob) -> tuple[Instance, Any]:
+    if job.status != "done" or job.roster is None:
+        raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
+    return store.instance_from_text(job.instance_yaml), store.roster_from_json(job.roster)
+
+
+@router.get("/planer/{job_id}/vaktplan")
+def api_plan_rows(
+    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    """The roster as the rows of roster.csv (holes have empty doctor fields)."""
+    instance, roster = _done(store.job(s, job_id))
+    return {"rader": roster_rows(instance, roster), "ubemannet": len(holes(instance, roster))}
+
+
+@router.get("/planer/{job_id}/rapport")
+def api_plan_report(
+    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    """report.json of the solve: stages, largest deviation and bound, fairness, checker."""
+    job = store.job(s, job_id)
+    _done(job)
+    return dict(job.report or {})
+
+
+@router.get("/planer/{job_id}/rettferdighet")
+def api_plan_fairness(
+    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    instance, roster = _done(store.job(s, job_id))
+    return evaluate(instance, roster).to_dict()
+
+
+@router.post("/planer/{job_id}/publiser", status_code=201)
+def api_publish(
+    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    v = store.publish(s, store.job(s, job_id), user.username)
+    s.commit()
+    return version_json(v)
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@router.get("/legevakter/{slug}/versjoner")
+def api_versions(
+    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> list[dict[str, Any]]:
+    return [version_json(v) for v in store.versions(s, store.legevakt(s, slug))]
+
+
+@router.get("/legevakter/{slug}/versjoner/{number}")
+def api_version(
+    slug: str, number: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    v = store.version(s, store.legevakt(s, slug), number)
+    instance = store.instance_from_text(v.instance_yaml)
+    return {**version_json(v), "rader": roster_rows(instance, store.roster_from_json(v.roster))}
+
+
+@router.get("/legevakter/{slug}/versjoner/{number}/endringer")
+def api_compare(
+    slug: str,
+    number: int,
+    mot: int,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> dict[str, Any]:
+    """Changed duties from version `mot` to version `number`."""
+    row = store.legevakt(s, slug)
+    a, b = store.version(s, row, mot), store.version(s, row, number)
+    changes = store.diff(
+        store.instance_from_text(a.instance_yaml),
+        store.roster_from_json(a.roster),
+        store.instance_from_text(b.instance_yaml),
+        store.roster_from_json(b.roster),
+    )
+    return {
+        "fra": mot,
+        "til": number,
+        "endringer": [
+            {"vakt": c.shift_id, "dato": c.date, "navn": c.label, "for": c.before, "etter": c.after}
+            for c in changes
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- feeds, log
+
+
+@router.get("/legevakter/{slug}/kalenderlenker")
+def api_feed_links(
+    slug: str, request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+) -> list[dict[str, Any]]:
+    row = store.legevakt(s, slug)
+    instance = store.instance_from_text(row.instance_yaml)
+    out = []
+    for doctor_id in [None, *(d.id for d in instance.doctors)]:
+        t = store.active_token(s, row.id, doctor_id)
+        if t is not None:
+            out.append(token_json(request, t))
+    return out
+
+
+@router.post("/legevakter/{slug}/kalenderlenker/forny")
+def api_rotate(
+    slug: str,
+    body: Kalenderlenke,
+    request: Request,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    _known_doctor(row, body.lege)
+    t = store.rotate_token(s, row, body.lege, user.username)
+    s.commit()
+    return token_json(request, t)
+
+
+@router.post("/legevakter/{slug}/kalenderlenker/trekk")
+def api_revoke(
+    slug: str, body: Kalenderlenke, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    _known_doctor(row, body.lege)
+    n = store.revoke_token(s, row, body.lege, user.username)
+    s.commit()
+    return {"trukket": n}
+
+
+def _known_doctor(row: LegevaktRow, doctor_id: str | None) -> None:
+    if doctor_id is not None and not store.instance_from_text(row.instance_yaml).has_doctor(
+        doctor_id
+    ):
+        raise AppError(404, "finnes_ikke", f"Legen «{doctor_id}» finnes ikke.")
+
+
+@router.get("/legevakter/{slug}/logg")
+def api_audit(
+    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> list[dict[str, Any]]:
+    return [
+        {"tid": e.at.isoformat(), "bruker": e.username, "handling": e.action, "detaljer": e.detail}
+        for e in store.audit_entries(s, store.legevakt(s, slug))
+    ]

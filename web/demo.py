@@ -1,0 +1,81 @@
+"""The demo behind `legevakt serve --demo`: Innherred with a solved, published plan and a
+demo leader login, so a newcomer sees a full roster at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from web import store
+from web.errors import AppError
+from web.models import LegevaktRow, User
+from web.security import new_password
+
+DEMO_USER = "demo"
+DEMO_EXAMPLE = "innherred"
+
+
+@dataclass
+class Demo:
+    username: str
+    password: str
+    slug: str
+    version: int
+    solved: bool
+
+
+def setup_demo(app: Any, time_limit: float, say: Callable[[str], None] = print) -> Demo:
+    """Make sure the demo legevakt has a published plan; (re)set the demo password."""
+    factory = app.state.sessions
+    password = new_password()
+    with factory() as s:
+        user = s.scalar(select(User).where(User.username == DEMO_USER))
+        if user is None:
+            store.create_user(s, DEMO_USER, password)
+        else:
+            store.set_password(s, user, password)
+        text = store.example_text(DEMO_EXAMPLE)
+        slug = store.instance_from_text(text).legevakt.id
+        row = s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug))
+        if row is None:
+            row = store.create_legevakt(s, text, DEMO_USER)
+        s.commit()
+        latest = store.latest_version(s, row.id)
+        if latest is not None:
+            return Demo(DEMO_USER, password, slug, latest.number, solved=False)
+        job = store.create_job(s, row, DEMO_USER, time_limit)
+        s.commit()
+        job_id = job.id
+    instance = store.instance_from_text(text)
+    say(
+        f"Lager vaktplan for {instance.name}: {len(instance.shifts)} vakter, "
+        f"{len(instance.doctors)} leger, tidsgrense {time_limit:g} s …"
+    )
+    app.state.runner.submit(job_id)
+    seen = ""
+    while True:
+        with factory() as s:
+            job = store.job(s, job_id)
+            status, progress = job.status, dict(job.progress or {})
+        label = str(progress.get("label") or "")
+        if label and label != seen:
+            seen = label
+            deviation = progress.get("largest_deviation")
+            extra = "" if deviation is None else f" (største avvik nå ±{deviation:.1f} poeng)"
+            say(
+                f"  [{float(progress.get('elapsed') or 0):5.1f} s] {label}{extra}".replace(".", ",")
+            )
+        if status in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    with factory() as s:
+        job = store.job(s, job_id)
+        if job.status != "done":
+            raise AppError(500, "demo_feilet", job.message or "Demoplanen kunne ikke lages.")
+        version = store.publish(s, job, DEMO_USER)
+        s.commit()
+        return Demo(DEMO_USER, password, slug, version.number, solved=True)

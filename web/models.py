@@ -1,0 +1,148 @@
+"""Storage: the tables of the web app (SQLAlchemy 2, declarative).
+
+The instance YAML text is the source of truth for a legevakt; every save goes through roster's
+parser and resolver first. Published versions are immutable snapshots (instance text plus
+roster); the app never updates or deletes them. Schema changes go through Alembic
+(web/migrations), never `create_all`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AppSetting(Base):
+    """Key/value settings the app keeps for itself (the session signing key)."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LegevaktRow(Base):
+    __tablename__ = "legevakter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    instance_yaml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SolveJob(Base):
+    """One press of «Lag vaktplan»: the instance text it solved, progress and result."""
+
+    __tablename__ = "solve_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    instance_yaml: Mapped[str] = mapped_column(Text)
+    time_limit: Mapped[float] = mapped_column(default=30.0)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    roster: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PublishedVersion(Base):
+    """An immutable published plan: the instance text and the roster, numbered per legevakt."""
+
+    __tablename__ = "published_versions"
+    __table_args__ = (UniqueConstraint("legevakt_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("solve_jobs.id", ondelete="SET NULL"), nullable=True
+    )
+    instance_yaml: Mapped[str] = mapped_column(Text)
+    roster: Mapped[dict[str, Any]] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FeedToken(Base):
+    """A private calendar address. doctor_id None: the whole legevakt's feed.
+
+    The token is looked up by its SHA-256 (indexed) and then compared in constant time; the
+    token itself is kept so the leader can see and send the link again.
+    """
+
+    __tablename__ = "feed_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    doctor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token: Mapped[str] = mapped_column(String(128))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when. Written for every change to a legevakt, a plan or a feed."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64))
+    legevakt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("legevakter.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,610 @@
+"""Server-rendered pages for leaders (Norwegian bokmål). Each handler reads or changes data
+through web.store and renders a template; errors go to the one mapping in web.app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from roster.errors import InputError, Problem
+from roster.exchange import Roster, holes, roster_csv_text
+from roster.exports import month_html, workbook
+from roster.fairness import evaluate
+from roster.glossary import DOCTOR_KIND_NO, EXEMPTION_NO, SCOPE_NO
+from roster.instance import Instance
+from web import store, views
+from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
+from web.errors import AppError, not_found
+from web.models import LegevaktRow, PublishedVersion, SolveJob, User
+from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token, safe_upload_name
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+JOB_STATUS_NO = {
+    "queued": "i kø",
+    "running": "lager planen",
+    "done": "ferdig",
+    "failed": "mislyktes",
+}
+
+
+def render(
+    request: Request, name: str, ctx: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    templates = request.app.state.templates
+    base = {"user": request.session.get(SESSION_USER), "job_status_no": JOB_STATUS_NO}
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, {**base, **ctx}, status_code=status_code
+    )
+    return response
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only same-site paths (no //host, no scheme) are followed after login or a form."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+# --------------------------------------------------------------------------- login
+
+
+@router.get("/login")
+def login_page(request: Request, neste: str = "/") -> Response:
+    csrf_token(request)
+    return render(request, "login.html", {"neste": local_path(neste), "feil": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    brukernavn: str = Form(""),
+    passord: str = Form(""),
+    neste: str = Form("/"),
+    s: Session = Depends(db),
+) -> Response:
+    user = store.authenticate(s, brukernavn, passord)
+    if user is None:
+        return render(
+            request,
+            "login.html",
+            {"neste": local_path(neste), "feil": "Feil brukernavn eller passord."},
+            status_code=401,
+        )
+    request.session.clear()
+    request.session[SESSION_USER] = user.username
+    request.session[SESSION_CSRF] = new_csrf_token()
+    return redirect(local_path(neste))
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return redirect("/login")
+
+
+# --------------------------------------------------------------------------- legevakter
+
+
+@router.get("/")
+def index(
+    request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    rows = store.legevakter(s)
+    latest = {r.id: store.latest_version(s, r.id) for r in rows}
+    return render(
+        request,
+        "index.html",
+        {
+            "rows": rows,
+            "latest": latest,
+            "examples": store.EXAMPLES,
+            "problems": [],
+            "yaml": "",
+        },
+    )
+
+
+@router.post("/legevakter")
+def create_legevakt(
+    request: Request,
+    eksempel: str = Form(""),
+    yaml: str = Form(""),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    try:
+        text = store.example_text(eksempel) if eksempel else yaml
+        if not text.strip():
+            raise InputError([Problem(message="velg et eksempel eller lim inn en planfil (YAML)")])
+        row = store.create_legevakt(s, text, user.username)
+        s.commit()
+    except (InputError, AppError) as err:
+        s.rollback()
+        problems = err.problems if isinstance(err, InputError) else err.problemer
+        if isinstance(err, AppError) and not problems:
+            problems = [Problem(message=err.melding)]
+        rows = store.legevakter(s)
+        return render(
+            request,
+            "index.html",
+            {
+                "rows": rows,
+                "latest": {r.id: store.latest_version(s, r.id) for r in rows},
+                "examples": store.EXAMPLES,
+                "problems": problems,
+                "yaml": yaml,
+            },
+            status_code=422 if isinstance(err, InputError) else err.status,
+        )
+    return redirect(f"/legevakter/{row.slug}")
+
+
+def _legevakt_ctx(s: Session, row: LegevaktRow, cfg: Settings) -> dict[str, Any]:
+    instance = store.instance_from_text(row.instance_yaml)
+    munis = {m.id: m.name for m in instance.legevakt.municipalities}
+    all_token = store.active_token(s, row.id, None)
+    return {
+        "row": row,
+        "instance": instance,
+        "munis": munis,
+        "kind_no": DOCTOR_KIND_NO,
+        "exemption_no": EXEMPTION_NO,
+        "scope_no": SCOPE_NO,
+        "jobs": store.jobs_for(s, row),
+        "versions": store.versions(s, row),
+        "all_token": all_token,
+        "time_limit": cfg.time_limit,
+        "time_limits": sorted({cfg.time_limit, 30.0, 60.0, 120.0, 300.0}),
+        "upload_problems": [],
+        "period_problems": [],
+        "upload_ok": None,
+    }
+
+
+@router.get("/legevakter/{slug}")
+def legevakt_page(
+    request: Request,
+    slug: str,
+    importert: int | None = None,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> Response:
+    row = store.legevakt(s, slug)
+    ctx = _legevakt_ctx(s, row, cfg)
+    ctx["upload_ok"] = importert
+    return render(request, "legevakt.html", ctx)
+
+
+def _read_upload(file: UploadFile, limit: int) -> tuple[str, bytes]:
+    name = safe_upload_name(file.filename)
+    if name is None:
+        raise InputError(
+            [
+                Problem(
+                    message="ugyldig filnavn (bruk et vanlig filnavn uten mapper, "
+                    "for eksempel ansatte.csv)"
+                )
+            ]
+        )
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        mb = limit / 1024 / 1024
+        raise InputError(
+            [
+                Problem(
+                    file=name, message=f"filen er for stor; største tillatte størrelse er {mb:g} MB"
+                )
+            ]
+        )
+    return name, data
+
+
+@router.post("/legevakter/{slug}/ansatte")
+def upload_staff(
+    request: Request,
+    slug: str,
+    fil: UploadFile = File(...),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> Response:
+    row = store.legevakt(s, slug)
+    try:
+        name, data = _read_upload(fil, cfg.max_upload_bytes)
+        count = store.import_staff_file(s, row, data, name, user.username)
+        s.commit()
+    except InputError as err:
+        s.rollback()
+        row = store.legevakt(s, slug)
+        ctx = _legevakt_ctx(s, row, cfg)
+        ctx["upload_problems"] = err.problems
+        ctx["upload_name"] = fil.filename
+        return render(request, "legevakt.html", ctx, status_code=422)
+    return redirect(f"/legevakter/{slug}?importert={count}#leger")
+
+
+@router.get("/legevakter/{slug}/rediger")
+def edit_page(
+    request: Request, slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    row = store.legevakt(s, slug)
+    return render(request, "rediger.html", {"row": row, "yaml": row.instance_yaml, "problems": []})
+
+
+@router.post("/legevakter/{slug}/rediger")
+def edit_save(
+    request: Request,
+    slug: str,
+    yaml: str = Form(...),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = store.legevakt(s, slug)
+    try:
+        store.save_text(s, row, yaml.replace("\r\n", "\n"), user.username, "planfil_endret")
+        s.commit()
+    except InputError as err:
+        s.rollback()
+        return render(
+            request,
+            "rediger.html",
+            {"row": row, "yaml": yaml, "problems": err.problems},
+            status_code=422,
+        )
+    return redirect(f"/legevakter/{slug}")
+
+
+def _parse_day(text: str, field: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError([Problem(field=field, message=f"ugyldig dato «{text}»")])
+
+
+@router.post("/legevakter/{slug}/lag")
+def make_plan(
+    request: Request,
+    slug: str,
+    start: str = Form(...),
+    slutt: str = Form(...),
+    tidsgrense: float = Form(60.0),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> Response:
+    row = store.legevakt(s, slug)
+    try:
+        store.set_period(s, row, _parse_day(start, "fra"), _parse_day(slutt, "til"), user.username)
+        limit = min(max(1.0, tidsgrense), cfg.max_time_limit)
+        job = store.create_job(s, row, user.username, limit)
+        s.commit()
+    except InputError as err:
+        s.rollback()
+        row = store.legevakt(s, slug)
+        ctx = _legevakt_ctx(s, row, cfg)
+        ctx["period_problems"] = err.problems
+        return render(request, "legevakt.html", ctx, status_code=422)
+    request.app.state.runner.submit(job.id)
+    return redirect(f"/planer/{job.id}")
+
+
+@router.post("/legevakter/{slug}/kalenderlenker")
+def feed_links(
+    request: Request,
+    slug: str,
+    lege: str = Form(""),
+    handling: str = Form(...),
+    tilbake: str = Form(""),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = store.legevakt(s, slug)
+    doctor_id = lege or None
+    if handling == "forny":
+        store.rotate_token(s, row, doctor_id, user.username)
+    elif handling == "trekk":
+        store.revoke_token(s, row, doctor_id, user.username)
+    else:
+        raise AppError(400, "ukjent_handling", "Ukjent handling.")
+    s.commit()
+    return redirect(local_path(tilbake, f"/legevakter/{slug}"))
+
+
+@router.get("/legevakter/{slug}/logg")
+def audit_page(
+    request: Request, slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    row = store.legevakt(s, slug)
+    return render(request, "logg.html", {"row": row, "entries": store.audit_entries(s, row)})
+
+
+@router.get("/legevakter/{slug}/sammenlign")
+def compare_page(
+    request: Request,
+    slug: str,
+    fra: int,
+    til: int,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = store.legevakt(s, slug)
+    a, b = store.version(s, row, fra), store.version(s, row, til)
+    changes = store.diff(
+        store.instance_from_text(a.instance_yaml),
+        store.roster_from_json(a.roster),
+        store.instance_from_text(b.instance_yaml),
+        store.roster_from_json(b.roster),
+    )
+    return render(
+        request,
+        "sammenlign.html",
+        {"row": row, "a": a, "b": b, "changes": changes, "versions": store.versions(s, row)},
+    )
+
+
+# --------------------------------------------------------------------------- plans
+
+
+@router.get("/planer/{job_id}")
+def plan_page(
+    request: Request, job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    job = store.job(s, job_id)
+    row = s.get(LegevaktRow, job.legevakt_id)
+    assert row is not None
+    if job.status != "done":
+        return render(request, "progress.html", {"row": row, "job": job})
+    view = _job_view(s, job)
+    return render(request, "plan.html", {**_view_ctx(view), "publish_problems": []})
+
+
+@router.post("/planer/{job_id}/publiser")
+def publish(
+    request: Request, job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    job = store.job(s, job_id)
+    v = store.publish(s, job, user.username)
+    s.commit()
+    row = s.get(LegevaktRow, job.legevakt_id)
+    assert row is not None
+    return redirect(f"/legevakter/{row.slug}/versjoner/{v.number}")
+
+
+@dataclass
+class PlanView:
+    kind: str  # "plan" (a draft from a solve) or "versjon" (published, immutable)
+    title: str
+    base: str
+    row: LegevaktRow
+    instance: Instance
+    roster: Roster
+    report: dict[str, Any]
+    job: SolveJob | None = None
+    version: PublishedVersion | None = None
+
+
+def _job_view(s: Session, job: SolveJob) -> PlanView:
+    if job.status != "done" or job.roster is None:
+        raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
+    row = s.get(LegevaktRow, job.legevakt_id)
+    assert row is not None
+    return PlanView(
+        kind="plan",
+        title=f"Utkast (plan {job.id})",
+        base=f"/planer/{job.id}",
+        row=row,
+        instance=store.instance_from_text(job.instance_yaml),
+        roster=store.roster_from_json(job.roster),
+        report=job.report or {},
+        job=job,
+    )
+
+
+def _version_view(s: Session, row: LegevaktRow, number: int) -> PlanView:
+    v = store.version(s, row, number)
+    return PlanView(
+        kind="versjon",
+        title=f"Publisert versjon {v.number}",
+        base=f"/legevakter/{row.slug}/versjoner/{v.number}",
+        row=row,
+        instance=store.instance_from_text(v.instance_yaml),
+        roster=store.roster_from_json(v.roster),
+        report=v.report or {},
+        version=v,
+    )
+
+
+def job_view(job_id: int, s: Session = Depends(db), user: User = Depends(current_user)) -> PlanView:
+    return _job_view(s, store.job(s, job_id))
+
+
+def version_view(
+    slug: str, number: int, s: Session = Depends(db), user: User = Depends(current_user)
+) -> PlanView:
+    return _version_view(s, store.legevakt(s, slug), number)
+
+
+def _view_ctx(view: PlanView) -> dict[str, Any]:
+    return {
+        "view": view,
+        "row": view.row,
+        "instance": view.instance,
+        "holes": holes(view.instance, view.roster),
+        "deviation_words": views.deviation_words(view.report.get("largest_deviation")),
+        "months": views.months_of(view.instance),
+    }
+
+
+@router.get("/legevakter/{slug}/versjoner/{number}")
+def version_page(
+    request: Request, view: PlanView = Depends(version_view), s: Session = Depends(db)
+) -> Response:
+    assert view.version is not None
+    versions = store.versions(s, view.row)
+    prev = store.previous_version(s, view.version)
+    return render(
+        request,
+        "plan.html",
+        {**_view_ctx(view), "versions": versions, "prev": prev, "publish_problems": []},
+    )
+
+
+def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
+    months = views.months_of(view.instance)
+    keys = [k for k, _ in months]
+    key = maned if maned in keys else keys[0]
+    i = keys.index(key)
+    grid = views.month_grid(view.instance, view.roster, key)
+    return render(
+        request,
+        "kalender.html",
+        {
+            **_view_ctx(view),
+            "grid": grid,
+            "prev_key": keys[i - 1] if i > 0 else None,
+            "next_key": keys[i + 1] if i + 1 < len(keys) else None,
+            "weekdays": views.WEEKDAYS_SHORT,
+            "legend": views.LEGEND,
+        },
+    )
+
+
+def _fairness(request: Request, view: PlanView) -> Response:
+    fairness = evaluate(view.instance, view.roster)
+    return render(
+        request,
+        "rettferdighet.html",
+        {
+            **_view_ctx(view),
+            "fairness": fairness,
+            "doctor_chart": views.doctor_chart(view.instance, fairness),
+            "muni_chart": views.municipality_chart(fairness),
+            "stages": view.report.get("stages", []),
+            "stage_no": _stage_no(),
+            "stage_status_no": views.STAGE_STATUS_NO,
+        },
+    )
+
+
+def _stage_no() -> dict[str, str]:
+    from web.jobs import STAGE_NO
+
+    return STAGE_NO
+
+
+def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Response:
+    if not view.instance.has_doctor(doctor_id):
+        raise not_found("Legen")
+    doctor = view.instance.doctor(doctor_id)
+    fairness = evaluate(view.instance, view.roster)
+    load = next(d for d in fairness.doctors if d.doctor_id == doctor_id)
+    token = store.active_token(s, view.row.id, doctor_id)
+    feed_url = str(request.url_for("feed", token=token.token)) if token else None
+    return render(
+        request,
+        "lege.html",
+        {
+            **_view_ctx(view),
+            "doctor": doctor,
+            "load": load,
+            "duties": views.duties_of(view.instance, view.roster, doctor_id),
+            "feed_url": feed_url,
+            "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
+            if feed_url
+            else None,
+            "muni": {m.id: m.name for m in view.instance.legevakt.municipalities}.get(
+                doctor.municipality, doctor.municipality
+            ),
+            "kind_no": DOCTOR_KIND_NO,
+            "back": request.url.path,
+        },
+    )
+
+
+EXPORTS: dict[str, tuple[str, str]] = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "vaktplan.xlsx"),
+    "csv": ("text/csv; charset=utf-8", "roster.csv"),
+    "html": ("text/html; charset=utf-8", ""),
+}
+
+
+def export_response(view: PlanView, fmt: str) -> Response:
+    if fmt not in EXPORTS:
+        raise not_found("Eksportformatet")
+    media, filename = EXPORTS[fmt]
+    if fmt == "xlsx":
+        buf = io.BytesIO()
+        workbook(view.instance, view.roster).save(buf)
+        body: bytes | str = buf.getvalue()
+    elif fmt == "csv":
+        body = roster_csv_text(view.instance, view.roster)
+    else:
+        body = month_html(view.instance, view.roster)
+    headers = {}
+    if filename:
+        stem = f"{view.row.slug}-{view.kind}-{(view.version.number if view.version else view.job.id if view.job else 0)}"
+        ext = filename.rsplit(".", 1)[1]
+        headers["Content-Disposition"] = f'attachment; filename="{quote(stem)}.{ext}"'
+    return Response(content=body, media_type=media, headers=headers)
+
+
+def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
+    def calendar_page(
+        request: Request, maned: str | None = None, view: PlanView = Depends(dep)
+    ) -> Response:
+        return _calendar(request, view, maned)
+
+    def fairness_page(request: Request, view: PlanView = Depends(dep)) -> Response:
+        return _fairness(request, view)
+
+    def doctor_page(
+        request: Request, doctor_id: str, view: PlanView = Depends(dep), s: Session = Depends(db)
+    ) -> Response:
+        return _doctor(request, view, doctor_id, s)
+
+    def export(fmt: str, view: PlanView = Depends(dep)) -> Response:
+        return export_response(view, fmt)
+
+    router.add_api_route(prefix + "/kalender", calendar_page, methods=["GET"])
+    router.add_api_route(prefix + "/rettferdighet", fairness_page, methods=["GET"])
+    router.add_api_route(prefix + "/leger/{doctor_id}", doctor_page, methods=["GET"])
+    router.add_api_route(prefix + "/eksport.{fmt}", export, methods=["GET"])
+
+
+_register("/planer/{job_id}", job_view)
+_register("/legevakter/{slug}/versjoner/{number}", version_view)
+
+
+@router.get("/legevakter/{slug}/leger/{doctor_id}")
+def doctor_latest(
+    request: Request,
+    slug: str,
+    doctor_id: str,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    """A doctor in the latest published version (or the newest finished plan)."""
+    row = store.legevakt(s, slug)
+    v = store.latest_version(s, row.id)
+    if v is not None:
+        return redirect(f"/legevakter/{slug}/versjoner/{v.number}/leger/{quote(doctor_id)}")
+    for job in store.jobs_for(s, row):
+        if job.status == "done":
+            return redirect(f"/planer/{job.id}/leger/{quote(doctor_id)}")
+    raise AppError(404, "ingen_plan", "Det finnes ingen ferdig plan ennå.")

@@ -1,0 +1,499 @@
+"""What the pages and the API do to stored data. Every change writes the audit log.
+
+A legevakt's source of truth is its instance YAML text, with the doctors written inline (a
+staff-list upload replaces them). Every save goes through roster's parser and resolver, so
+nothing invalid is stored; a failing save raises roster's InputError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from roster.errors import InputError, Problem
+from roster.exchange import Assignment, Roster
+from roster.instance import (
+    Instance,
+    InstanceFile,
+    instance_file_text,
+    parse_instance_text,
+    read_instance_file,
+    resolve,
+)
+from roster.staff import import_staff, parse_staff_bytes
+from web.errors import AppError, not_found
+from web.models import (
+    AuditEntry,
+    FeedToken,
+    LegevaktRow,
+    PublishedVersion,
+    SolveJob,
+    User,
+    utcnow,
+)
+from web.security import hash_password, new_feed_token, token_hash, tokens_equal, verify_password
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = {"innherred": "Innherred IKL (55 leger)", "small": "Fjellvik (5 leger)"}
+YAML_NAME = "instance.yaml"
+
+
+# --------------------------------------------------------------------------- instances
+
+
+@functools.lru_cache(maxsize=64)
+def instance_from_text(text: str) -> Instance:
+    """The resolved Instance of a stored YAML text (cached: the text is immutable)."""
+    return resolve(parse_instance_text(text, YAML_NAME), None, YAML_NAME)
+
+
+def document(text: str) -> InstanceFile:
+    return parse_instance_text(text, YAML_NAME)
+
+
+def validated_text(doc: InstanceFile) -> str:
+    """The YAML text of a document, after proving that it resolves to a valid Instance."""
+    if doc.staff:
+        raise InputError(
+            [
+                Problem(
+                    file=YAML_NAME,
+                    field="staff",
+                    message="legelisten lastes opp på siden for legevakten; fjern «staff:»",
+                )
+            ]
+        )
+    text = instance_file_text(doc)
+    instance_from_text(text)
+    return text
+
+
+def check_text(text: str) -> str:
+    """A leader's YAML: parse and resolve it. Returns it unchanged (comments kept)."""
+    doc = document(text)
+    validated_text(doc)
+    instance_from_text(text)
+    return text
+
+
+def example_text(name: str) -> str:
+    """An example's YAML with its staff list written inline."""
+    if name not in EXAMPLES:
+        raise not_found("Eksempelet")
+    path = EXAMPLES_DIR / name / YAML_NAME
+    doc = read_instance_file(path)
+    staff = import_staff(path.parent / doc.staff, doc.legevakt) if doc.staff else []
+    doc = doc.model_copy(update={"staff": None, "doctors": (*staff, *doc.doctors)})
+    return validated_text(doc)
+
+
+def roster_from_json(data: dict[str, Any]) -> Roster:
+    return Roster(
+        assignments=tuple(
+            Assignment(shift_id=a["shift_id"], doctor_id=a["doctor_id"])
+            for a in data.get("assignments", ())
+        )
+    )
+
+
+def roster_to_json(roster: Roster) -> dict[str, Any]:
+    return {"assignments": [a.model_dump() for a in roster.assignments]}
+
+
+# --------------------------------------------------------------------------- audit, users
+
+
+def audit(
+    s: Session, username: str, action: str, detail: str = "", legevakt: LegevaktRow | None = None
+) -> None:
+    s.add(
+        AuditEntry(
+            username=username,
+            action=action,
+            detail=detail,
+            legevakt_id=legevakt.id if legevakt else None,
+            at=utcnow(),
+        )
+    )
+
+
+def create_user(s: Session, username: str, password: str, is_admin: bool = True) -> User:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise AppError(422, "ugyldig_brukernavn", "Brukernavnet må ha 1–64 tegn.")
+    if len(password) < 8:
+        raise AppError(422, "for_kort_passord", "Passordet må ha minst 8 tegn.")
+    if s.scalar(select(User).where(User.username == username)) is not None:
+        raise AppError(409, "finnes_fra_for", f"Brukeren «{username}» finnes fra før.")
+    user = User(username=username, password_hash=hash_password(password), is_admin=is_admin)
+    s.add(user)
+    audit(s, username, "bruker_opprettet", username)
+    return user
+
+
+def set_password(s: Session, user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    audit(s, user.username, "passord_endret", user.username)
+
+
+def authenticate(s: Session, username: str, password: str) -> User | None:
+    user = s.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same work whether or not the user exists
+        return None
+    return user if verify_password(user.password_hash, password) else None
+
+
+_DUMMY_HASH = hash_password("ingen-bruker-har-dette-passordet")
+
+
+def user_count(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(User)) or 0
+
+
+# --------------------------------------------------------------------------- legevakter
+
+
+def legevakter(s: Session) -> list[LegevaktRow]:
+    return list(s.scalars(select(LegevaktRow).order_by(LegevaktRow.name)))
+
+
+def legevakt(s: Session, slug: str) -> LegevaktRow:
+    row = s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug))
+    if row is None:
+        raise not_found("Legevakten")
+    return row
+
+
+def create_legevakt(s: Session, text: str, username: str) -> LegevaktRow:
+    text = check_text(text)
+    instance = instance_from_text(text)
+    slug = instance.legevakt.id
+    if s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug)) is not None:
+        raise AppError(409, "finnes_fra_for", f"En legevakt med id «{slug}» finnes fra før.", [])
+    row = LegevaktRow(
+        slug=slug, name=instance.legevakt.name, instance_yaml=text, updated_at=utcnow()
+    )
+    s.add(row)
+    s.flush()
+    audit(s, username, "legevakt_opprettet", f"{instance.legevakt.name} ({slug})", row)
+    return row
+
+
+def save_text(s: Session, row: LegevaktRow, text: str, username: str, action: str) -> None:
+    text = check_text(text)
+    instance = instance_from_text(text)
+    if instance.legevakt.id != row.slug:
+        raise InputError(
+            [
+                Problem(
+                    file=YAML_NAME,
+                    field="legevakt.id",
+                    message=f"id-en kan ikke endres (skal være «{row.slug}»)",
+                )
+            ]
+        )
+    if text == row.instance_yaml:
+        return
+    row.instance_yaml = text
+    row.name = instance.legevakt.name
+    row.updated_at = utcnow()
+    audit(s, username, action, _summary(instance), row)
+
+
+def _summary(instance: Instance) -> str:
+    p = instance.period
+    return (
+        f"{len(instance.doctors)} leger, {len(instance.shift_types)} vakttyper, "
+        f"periode {p.start.isoformat()}–{p.end.isoformat()}"
+    )
+
+
+def import_staff_file(
+    s: Session, row: LegevaktRow, data: bytes, filename: str, username: str
+) -> int:
+    """Replace the doctors with those of a staff list. All or nothing."""
+    doc = document(row.instance_yaml)
+    doctors = parse_staff_bytes(data, filename, doc.legevakt)
+    new = doc.model_copy(update={"doctors": tuple(doctors)})
+    save_text(s, row, validated_text(new), username, "legeliste_importert")
+    audit(s, username, "legeliste_fil", f"{filename}: {len(doctors)} leger", row)
+    return len(doctors)
+
+
+def set_period(s: Session, row: LegevaktRow, start: dt.date, end: dt.date, username: str) -> None:
+    doc = document(row.instance_yaml)
+    try:
+        period = doc.period.model_validate({"start": start, "end": end})
+    except Exception as exc:  # pydantic's message, in Norwegian via roster
+        from pydantic import ValidationError
+
+        from roster.errors import problems_from_validation
+
+        if isinstance(exc, ValidationError):
+            raise InputError(problems_from_validation(exc, YAML_NAME)) from None
+        raise
+    if period == doc.period:
+        return
+    save_text(
+        s,
+        row,
+        validated_text(doc.model_copy(update={"period": period})),
+        username,
+        "periode_endret",
+    )
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+def create_job(s: Session, row: LegevaktRow, username: str, time_limit: float) -> SolveJob:
+    job = SolveJob(
+        legevakt_id=row.id,
+        status="queued",
+        instance_yaml=row.instance_yaml,
+        time_limit=time_limit,
+        progress={},
+        created_by=username,
+        created_at=utcnow(),
+    )
+    s.add(job)
+    s.flush()
+    audit(s, username, "plan_startet", f"plan {job.id}, tidsgrense {time_limit:g} s", row)
+    return job
+
+
+def job(s: Session, job_id: int) -> SolveJob:
+    found = s.get(SolveJob, job_id)
+    if found is None:
+        raise not_found("Planen")
+    return found
+
+
+def jobs_for(s: Session, row: LegevaktRow, limit: int = 10) -> list[SolveJob]:
+    return list(
+        s.scalars(
+            select(SolveJob)
+            .where(SolveJob.legevakt_id == row.id)
+            .order_by(SolveJob.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def versions(s: Session, row: LegevaktRow) -> list[PublishedVersion]:
+    return list(
+        s.scalars(
+            select(PublishedVersion)
+            .where(PublishedVersion.legevakt_id == row.id)
+            .order_by(PublishedVersion.number.desc())
+        )
+    )
+
+
+def version(s: Session, row: LegevaktRow, number: int) -> PublishedVersion:
+    found = s.scalar(
+        select(PublishedVersion).where(
+            PublishedVersion.legevakt_id == row.id, PublishedVersion.number == number
+        )
+    )
+    if found is None:
+        raise not_found("Versjonen")
+    return found
+
+
+def latest_version(s: Session, legevakt_id: int) -> PublishedVersion | None:
+    return s.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.legevakt_id == legevakt_id)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    )
+
+
+def previous_version(s: Session, v: PublishedVersion) -> PublishedVersion | None:
+    return s.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.legevakt_id == v.legevakt_id, PublishedVersion.number < v.number)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    )
+
+
+def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
+    """Make an immutable version of a finished plan. The plan must pass the checker with no
+    breaches other than uncovered shifts (those are shown in red, not hidden)."""
+    if j.status != "done" or j.roster is None:
+        raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig og kan ikke publiseres.")
+    row = s.get(LegevaktRow, j.legevakt_id)
+    assert row is not None
+    breaches = (j.report or {}).get("breaches", {}).get("by_rule", {})
+    other = {k: v for k, v in breaches.items() if k != "coverage"}
+    if other:
+        raise AppError(409, "regelbrudd", "Planen har regelbrudd og kan ikke publiseres.", [])
+    last = latest_version(s, row.id)
+    number = (last.number if last else 0) + 1
+    v = PublishedVersion(
+        legevakt_id=row.id,
+        number=number,
+        job_id=j.id,
+        instance_yaml=j.instance_yaml,
+        roster=j.roster,
+        report=j.report,
+        published_by=username,
+        published_at=utcnow(),
+    )
+    s.add(v)
+    s.flush()
+    instance = instance_from_text(j.instance_yaml)
+    changed = ""
+    if last is not None:
+        n = len(
+            diff(
+                instance_from_text(last.instance_yaml),
+                roster_from_json(last.roster),
+                instance,
+                roster_from_json(j.roster),
+            )
+        )
+        changed = f", {n} endrede vakter mot versjon {last.number}"
+    audit(s, username, "publisert", f"versjon {number} fra plan {j.id}{changed}", row)
+    ensure_feed_tokens(s, row, instance, username)
+    return v
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@dataclass(frozen=True)
+class Change:
+    shift_id: str
+    date: str
+    label: str
+    before: list[str]
+    after: list[str]
+
+
+def diff(old_inst: Instance, old: Roster, new_inst: Instance, new: Roster) -> list[Change]:
+    """Shifts whose doctors differ between two rosters (names from each version)."""
+
+    def names(inst: Instance, ids: list[str]) -> list[str]:
+        return sorted(inst.doctor(d).name if inst.has_doctor(d) else d for d in ids)
+
+    a, b = old.by_shift(), new.by_shift()
+    labels = {sh.id: sh for sh in [*old_inst.shifts, *new_inst.shifts]}
+    out = []
+    for sid in sorted(set(a) | set(b), key=lambda x: (labels[x].t0, x) if x in labels else (0, x)):
+        if sorted(a.get(sid, [])) != sorted(b.get(sid, [])):
+            sh = labels.get(sid)
+            out.append(
+                Change(
+                    shift_id=sid,
+                    date=sid.split(":")[0],
+                    label=sh.label if sh else sid,
+                    before=names(old_inst, a.get(sid, [])),
+                    after=names(new_inst, b.get(sid, [])),
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def active_token(s: Session, legevakt_id: int, doctor_id: str | None) -> FeedToken | None:
+    q = select(FeedToken).where(
+        FeedToken.legevakt_id == legevakt_id,
+        FeedToken.revoked_at.is_(None),
+        FeedToken.doctor_id.is_(None) if doctor_id is None else FeedToken.doctor_id == doctor_id,
+    )
+    return s.scalar(q.order_by(FeedToken.id.desc()).limit(1))
+
+
+def _new_token(s: Session, legevakt_id: int, doctor_id: str | None) -> FeedToken:
+    token = new_feed_token()
+    t = FeedToken(
+        legevakt_id=legevakt_id,
+        doctor_id=doctor_id,
+        token=token,
+        token_hash=token_hash(token),
+        created_at=utcnow(),
+    )
+    s.add(t)
+    return t
+
+
+def ensure_feed_tokens(s: Session, row: LegevaktRow, instance: Instance, username: str) -> int:
+    """A feed token for every doctor (and the legevakt) that has none. Returns how many new."""
+    made = 0
+    for doctor_id in [None, *(d.id for d in instance.doctors)]:
+        if active_token(s, row.id, doctor_id) is None:
+            _new_token(s, row.id, doctor_id)
+            made += 1
+    if made:
+        audit(s, username, "kalenderlenker_laget", f"{made} nye lenker", row)
+    return made
+
+
+def rotate_token(s: Session, row: LegevaktRow, doctor_id: str | None, username: str) -> FeedToken:
+    revoke_token(s, row, doctor_id, username, quiet=True)
+    t = _new_token(s, row.id, doctor_id)
+    audit(s, username, "kalenderlenke_fornyet", doctor_id or "hele legevakten", row)
+    return t
+
+
+def revoke_token(
+    s: Session, row: LegevaktRow, doctor_id: str | None, username: str, quiet: bool = False
+) -> int:
+    n = 0
+    now = utcnow()
+    for t in s.scalars(
+        select(FeedToken).where(
+            FeedToken.legevakt_id == row.id,
+            FeedToken.revoked_at.is_(None),
+            FeedToken.doctor_id.is_(None)
+            if doctor_id is None
+            else FeedToken.doctor_id == doctor_id,
+        )
+    ):
+        t.revoked_at = now
+        n += 1
+    if not quiet:
+        audit(s, username, "kalenderlenke_trukket", doctor_id or "hele legevakten", row)
+    return n
+
+
+def find_feed(s: Session, token: str) -> FeedToken | None:
+    """The live token row for a presented token, or None. Looked up by hash, compared in
+    constant time, revoked tokens never match."""
+    if not token or len(token) > 128:
+        return None
+    row = s.scalar(select(FeedToken).where(FeedToken.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None or not tokens_equal(row.token, token):
+        return None
+    return row
+
+
+def audit_entries(s: Session, row: LegevaktRow, limit: int = 200) -> list[AuditEntry]:
+    return list(
+        s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.legevakt_id == row.id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)

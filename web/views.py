@@ -1,0 +1,308 @@
+"""What the pages show, computed from roster's objects: the month grid, the fairness chart
+(SVG geometry), a doctor's duties, and the largest deviation in words. No storage here."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from roster.calendar import OSLO, Shift
+from roster.exchange import Roster
+from roster.exports import MONTH_NO, WEEKDAY_NO
+from roster.fairness import FairnessReport
+from roster.glossary import MODE_NO, ROLE_NO, number_no
+from roster.ical import description
+from roster.instance import Instance
+
+
+def short_name(full: str) -> str:
+    parts = full.split()
+    return full if len(parts) < 2 else f"{parts[0]} {parts[-1][0]}."
+
+
+def clock(moment: dt.datetime) -> str:
+    return moment.astimezone(OSLO).strftime("%H:%M")
+
+
+def date_no(day: dt.date) -> str:
+    return f"{day.day}. {MONTH_NO[day.month - 1]} {day.year}"
+
+
+def when_no(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return "–"
+    local = moment.astimezone(OSLO)
+    return f"{local.day}.{local.month}.{local.year} kl. {local:%H:%M}"
+
+
+@dataclass
+class Chip:
+    shift_id: str
+    label: str
+    time: str
+    names: list[str]
+    role: str
+    mode: str
+    hole: bool
+    detail: str
+
+    @property
+    def css(self) -> str:
+        return f"chip role-{self.role} mode-{self.mode}" + (" hole" if self.hole else "")
+
+    @property
+    def text(self) -> str:
+        if self.hole and not self.names:
+            return "UBEMANNET"
+        return ", ".join(short_name(n) for n in self.names)
+
+    @property
+    def abbr(self) -> str:
+        """'Kveld' -> 'K', 'Helg dag' -> 'HD', 'Natt (hjemmevakt)' -> 'N'."""
+        words = self.label.split("(")[0].split()
+        return "".join(w[0].upper() for w in words)[:3]
+
+
+@dataclass
+class DayCell:
+    date: dt.date
+    in_plan: bool
+    holiday: bool
+    chips: list[Chip] = field(default_factory=list)
+
+    @property
+    def has_hole(self) -> bool:
+        return any(c.hole for c in self.chips)
+
+
+@dataclass
+class MonthGrid:
+    key: str
+    title: str
+    weeks: list[list[DayCell | None]]
+
+
+def months_of(instance: Instance) -> list[tuple[str, str]]:
+    """(yyyy-mm, 'januar 2027') for each month of the period."""
+    start, end = instance.period.start, instance.period.end
+    out = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        out.append((f"{year:04d}-{month:02d}", f"{MONTH_NO[month - 1]} {year}"))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def month_grid(instance: Instance, roster: Roster, key: str) -> MonthGrid:
+    year, month = (int(x) for x in key.split("-"))
+    by_shift = roster.by_shift()
+    by_day: dict[dt.date, list[Shift]] = {}
+    for s in instance.shifts:
+        by_day.setdefault(s.date, []).append(s)
+    start, end = instance.period.start, instance.period.end
+    weeks: list[list[DayCell | None]] = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row: list[DayCell | None] = []
+        for day in week:
+            if day.month != month:
+                row.append(None)
+                continue
+            shifts = by_day.get(day, [])
+            cell = DayCell(
+                date=day,
+                in_plan=start <= day <= end,
+                holiday=any(s.day_kind.value in ("holiday",) for s in shifts) or day.weekday() == 6,
+            )
+            for s in shifts:
+                ids = sorted(by_shift.get(s.id, []))
+                missing = s.doctors - len(ids) if s.needed_always else 0
+                if not ids and missing <= 0:
+                    continue  # a competence back-up nobody needed
+                cell.chips.append(
+                    Chip(
+                        shift_id=s.id,
+                        label=s.label,
+                        time=f"{clock(s.start)}–{clock(s.end)}",
+                        names=[instance.doctor(i).name for i in ids],
+                        role=s.role.value,
+                        mode=s.mode.value,
+                        hole=missing > 0,
+                        detail=description(instance, roster, s),
+                    )
+                )
+            row.append(cell)
+        weeks.append(row)
+    return MonthGrid(key, f"{MONTH_NO[month - 1].capitalize()} {year}", weeks)
+
+
+WEEKDAYS_SHORT = [w[:3].capitalize() for w in WEEKDAY_NO]
+
+STAGE_STATUS_NO: dict[str, str] = {
+    "optimal": "bevist optimal",
+    "feasible": "ikke bevist optimal",
+    "infeasible": "umulig",
+    "no_solution": "ingen plan innen tidsgrensen",
+    "skipped": "hoppet over (tiden var ute)",
+    "unknown": "ikke løst innen tidsgrensen",
+    "model_invalid": "feil i modellen",
+}
+LEGEND = [
+    ("role-primary mode-onsite", "lege i vakt, tilstedevakt"),
+    ("role-primary mode-standby", "lege i vakt, hjemmevakt"),
+    ("role-backup_competence mode-standby", "kompetansebakvakt"),
+    ("role-backup_other mode-standby", "bakvakt"),
+    ("hole", "ubemannet"),
+]
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+@dataclass
+class Duty:
+    date: dt.date
+    label: str
+    time: str
+    role: str
+    mode: str
+    points: int
+    detail: str
+
+
+def duties_of(instance: Instance, roster: Roster, doctor_id: str) -> list[Duty]:
+    mine = set(roster.by_doctor().get(doctor_id, []))
+    return [
+        Duty(
+            date=s.date,
+            label=s.label,
+            time=f"{clock(s.start)}–{clock(s.end)}",
+            role=ROLE_NO[s.role],
+            mode=MODE_NO[s.mode],
+            points=s.points,
+            detail=description(instance, roster, s),
+        )
+        for s in instance.shifts
+        if s.id in mine
+    ]
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+@dataclass
+class Bar:
+    y: float
+    label: str
+    sub: str
+    points: float
+    target: float | None
+    width: float
+    target_x: float | None
+    css: str
+    value_text: str
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]
+    row: int
+
+
+def bar_chart(
+    rows: list[tuple[str, str, float, float | None]], label_width: int = 190, plot: int = 420
+) -> Chart:
+    """Horizontal bars (burden) with a target mark per row: (label, sub, points, target)."""
+    row = 22
+    top = 24
+    biggest = max([1.0, *(max(p, t or 0) for _, _, p, t in rows)])
+    scale = plot / (biggest * 1.08)
+    bars = []
+    for i, (label, sub, points, target) in enumerate(rows):
+        dev = None if target is None else points - target
+        css = "bar-out" if target is None else ("bar-over" if dev and dev > 1.5 else "bar")
+        if dev is not None and dev < -1.5:
+            css = "bar-under"
+        value = number_no(points, 0)
+        if target is not None:
+            value += f" / mål {number_no(target, 1)}"
+        bars.append(
+            Bar(
+                y=top + i * row,
+                label=label,
+                sub=sub,
+                points=points,
+                target=target,
+                width=max(0.0, points * scale),
+                target_x=None if target is None else label_width + target * scale,
+                css=css,
+                value_text=value,
+            )
+        )
+    step = _nice_step(biggest)
+    ticks = []
+    v = 0.0
+    while v <= biggest * 1.08:
+        ticks.append((label_width + v * scale, number_no(v, 0)))
+        v += step
+    return Chart(
+        width=label_width + plot + 150,
+        height=top + len(rows) * row + 8,
+        label_width=label_width,
+        bars=bars,
+        ticks=ticks,
+        row=row,
+    )
+
+
+def _nice_step(biggest: float) -> float:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000):
+        if biggest / step <= 8:
+            return float(step)
+    return 2000.0
+
+
+def doctor_chart(instance: Instance, fairness: FairnessReport) -> Chart:
+    munis = {m.id: m.name for m in instance.legevakt.municipalities}
+    rows = [
+        (d.name, munis.get(d.municipality, d.municipality), float(d.points), d.target)
+        for d in fairness.doctors
+    ]
+    return bar_chart(rows)
+
+
+def municipality_chart(fairness: FairnessReport) -> Chart:
+    rows = [
+        (m.name, f"{m.doctors} leger", float(m.points), m.target) for m in fairness.municipalities
+    ]
+    return bar_chart(rows)
+
+
+def deviation_words(largest: dict[str, Any] | None) -> list[str]:
+    """The largest deviation and the proven bound, as a leader reads them."""
+    if not largest or largest.get("value") is None:
+        return []
+    value = float(largest["value"])
+    bound = largest.get("bound")
+    lines = [
+        f"Største avvik fra målet: ±{number_no(value, 1)} poeng "
+        "(for legen som er lengst fra sin rettferdige andel)."
+    ]
+    if bound is None:
+        lines.append("Løseren rakk ikke å bevise noen nedre grense innen tidsgrensen.")
+    else:
+        b = max(0.0, float(bound))
+        lines.append(f"Bevist: ingen plan kan være jevnere enn ±{number_no(b, 1)} poeng.")
+        if value - b < 0.05:
+            lines.append("Planen er altså så jevn som det er mulig å få til.")
+        else:
+            lines.append(
+                f"Planen er høyst {number_no(value - b, 1)} poeng fra det beste mulige; "
+                "en lengre tidsgrense kan gi en jevnere plan."
+            )
+    return lines
