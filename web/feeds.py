@@ -1,9 +1,10 @@
 """Private calendar feeds: text/calendar from the latest published version.
 
 The token is the only credential. A wrong, revoked or unknown token gets the same bare 404
-as a path that does not exist. The body is built with roster.ical against the previous
-published version (changed duties get a higher SEQUENCE, removed ones are CANCELLED);
-DTSTAMP is the publication time, so the same version gives the same bytes and ETag.
+as a path that does not exist. The body is built with roster.ical from the version, the
+previous version's roster and the feed state kept with it (changed duties get a higher
+SEQUENCE, removed ones are CANCELLED); DTSTAMP is the publication time, so the same version
+gives the same bytes and ETag.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
-from roster.exchange import Assignment, Roster
-from roster.ical import calendar_for
-from roster.instance import Instance
 from web.deps import db
 from web.store import (
+    feed_calendar,
     find_feed,
     instance_from_text,
     latest_version,
-    previous_version,
-    roster_from_json,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -32,18 +29,6 @@ router = APIRouter(include_in_schema=False)
 
 def _gone() -> Response:
     return PlainTextResponse("Finnes ikke.", status_code=404)
-
-
-def _restrict(instance: Instance, roster: Roster) -> Roster:
-    """The part of an earlier roster the current instance can name (its shifts and doctors)."""
-    shifts = {s.id for s in instance.shifts}
-    return Roster(
-        assignments=tuple(
-            Assignment(shift_id=a.shift_id, doctor_id=a.doctor_id)
-            for a in roster.assignments
-            if a.shift_id in shifts and instance.has_doctor(a.doctor_id)
-        )
-    )
 
 
 @router.api_route("/kalender/{token}.ics", methods=["GET", "HEAD"], name="feed")
@@ -57,14 +42,7 @@ def feed(token: str, request: Request, s: Session = Depends(db)) -> Response:
     instance = instance_from_text(version.instance_yaml)
     if row.doctor_id is not None and not instance.has_doctor(row.doctor_id):
         return _gone()
-    roster = roster_from_json(version.roster)
-    before = previous_version(s, version)
-    previous = None
-    if before is not None:
-        previous = _restrict(instance, roster_from_json(before.roster))
-    body = calendar_for(
-        instance, roster, row.doctor_id, previous, now=version.published_at
-    ).to_ical()
+    body = feed_calendar(s, version, row.doctor_id)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     modified = version.published_at.replace(microsecond=0)
     headers = {

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from roster.errors import InputError, Problem
 from roster.exchange import Assignment, Roster
+from roster.ical import ALL_NAME, FeedState, feed, feeds
 from roster.instance import (
     Instance,
     InstanceFile,
@@ -343,6 +344,16 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
         raise AppError(409, "regelbrudd", "Planen har regelbrudd og kan ikke publiseres.", [])
     last = latest_version(s, row.id)
     number = (last.number if last else 0) + 1
+    instance = instance_from_text(j.instance_yaml)
+    roster = roster_from_json(j.roster)
+    now = utcnow().replace(microsecond=0)
+    _, state = feeds(
+        instance,
+        roster,
+        previous_for_feed(instance, last),
+        now=now,
+        state=feed_state_of(last),
+    )
     v = PublishedVersion(
         legevakt_id=row.id,
         number=number,
@@ -350,12 +361,12 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
         instance_yaml=j.instance_yaml,
         roster=j.roster,
         report=j.report,
+        feed_state=state.model_dump(mode="json"),
         published_by=username,
-        published_at=utcnow(),
+        published_at=now,
     )
     s.add(v)
     s.flush()
-    instance = instance_from_text(j.instance_yaml)
     changed = ""
     if last is not None:
         n = len(
@@ -370,6 +381,44 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
     audit(s, username, "publisert", f"versjon {number} fra plan {j.id}{changed}", row)
     ensure_feed_tokens(s, row, instance, username)
     return v
+
+
+def feed_state_of(v: PublishedVersion | None) -> FeedState | None:
+    if v is None or v.feed_state is None:
+        return None
+    return FeedState.model_validate(v.feed_state)
+
+
+def previous_for_feed(instance: Instance, before: PublishedVersion | None) -> Roster | None:
+    """The part of an earlier version's roster the current instance can name."""
+    if before is None:
+        return None
+    shifts = {sh.id for sh in instance.shifts}
+    return Roster(
+        assignments=tuple(
+            a
+            for a in roster_from_json(before.roster).assignments
+            if a.shift_id in shifts and instance.has_doctor(a.doctor_id)
+        )
+    )
+
+
+def feed_calendar(s: Session, v: PublishedVersion, doctor_id: str | None) -> bytes:
+    """The calendar a feed serves for version `v`: the same bytes every time (DTSTAMP and
+    LAST-MODIFIED come from the publication, SEQUENCE from the earlier version's state)."""
+    instance = instance_from_text(v.instance_yaml)
+    before = previous_version(s, v)
+    state = feed_state_of(before)
+    key = ALL_NAME if doctor_id is None else doctor_id
+    cal, _ = feed(
+        instance,
+        roster_from_json(v.roster),
+        doctor_id,
+        previous_for_feed(instance, before),
+        now=v.published_at,
+        state=None if state is None else state.calendars.get(key, {}),
+    )
+    return bytes(cal.to_ical())
 
 
 # --------------------------------------------------------------------------- compare

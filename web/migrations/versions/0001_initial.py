@@ -97,6 +97,7 @@ def upgrade() -> None:
         sa.Column("instance_yaml", sa.Text(), nullable=False),
         sa.Column("roster", sa.JSON(), nullable=False),
         sa.Column("report", sa.JSON(), nullable=True),
+        sa.Column("feed_state", sa.JSON(), nullable=True),
         sa.Column("published_by", sa.String(length=64), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["job_id"], ["solve_jobs.id"], ondelete="SET NULL"),

@@ -1,0 +1,187 @@
+"""The pages a leader uses, through the login form and with CSRF tokens, as a browser would."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from roster.exchange import CSV_HEADER
+from tests.web.conftest import assert_no_breaches
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+GOOD_STAFF = (EXAMPLES / "small" / "ansatte.csv").read_bytes()
+
+
+def bad_staff() -> bytes:
+    """The small staff list with a wrong date on data row 2 and an unknown municipality on
+    data row 4 (file rows 3 and 5, counting the header as row 1)."""
+    lines = GOOD_STAFF.decode("utf-8-sig").splitlines()
+    lines[2] = lines[2].replace("27.08.1979", "31.02.1979")
+    lines[4] = lines[4].replace(";Fjellvik;", ";Atlantis;")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def create_small(client: TestClient, token: str) -> None:
+    r = client.post(
+        "/legevakter", data={"eksempel": "small", "csrf_token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/legevakter/fjellvik"
+
+
+def upload(client: TestClient, token: str, name: str, data: bytes) -> Any:
+    return client.post(
+        "/legevakter/fjellvik/ansatte",
+        data={"csrf_token": token},
+        files={"fil": (name, data, "text/csv")},
+        follow_redirects=False,
+    )
+
+
+def test_staff_upload_shows_every_problem_by_row_and_saves_nothing(
+    pages: tuple[TestClient, str],
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    before = client.get("/legevakter/fjellvik/rediger").text
+    r = upload(client, token, "ansatte.csv", bad_staff())
+    assert r.status_code == 422
+    assert "ingenting er lagret" in r.text
+    assert re.search(r"Rad 3, kolonne «Fødselsdato»", r.text), r.text
+    assert re.search(r"Rad 5, kolonne «Kommune»", r.text)
+    assert "Atlantis" in r.text
+    assert client.get("/legevakter/fjellvik/rediger").text == before
+
+    r = upload(client, token, "ansatte.csv", GOOD_STAFF)
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Lastet opp 5 leger" in page
+    assert "Svein Åsheim" in page
+
+
+def test_yaml_edit_shows_the_line_and_keeps_the_old_text(pages: tuple[TestClient, str]) -> None:
+    client, token = pages
+    create_small(client, token)
+    text = client.get("/api/legevakter/fjellvik").json()["yaml"]
+    broken = text.replace("end: 2027-04-04", "end: 2027-02-30", 1)
+    assert broken != text
+    r = client.post("/legevakter/fjellvik/rediger", data={"yaml": broken, "csrf_token": token})
+    assert r.status_code == 422
+    line = next(i + 1 for i, t in enumerate(broken.splitlines()) if "2027-02-30" in t)
+    assert f"Linje {line}" in r.text
+    assert client.get("/api/legevakter/fjellvik").json()["yaml"] == text
+
+    changed = text.replace("end: 2027-04-04", "end: 2027-03-28", 1)
+    r = client.post(
+        "/legevakter/fjellvik/rediger",
+        data={"yaml": changed, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert client.get("/api/legevakter/fjellvik").json()["periode"]["slutt"] == "2027-03-28"
+
+
+def test_make_plan_progress_calendar_fairness_doctor_publish_export(
+    app: Any, pages: tuple[TestClient, str]
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    r = client.post(
+        "/legevakter/fjellvik/lag",
+        data={"start": "2027-01-04", "slutt": "2027-02-28", "tidsgrense": "5", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    plan_url = r.headers["location"]
+    job_id = int(plan_url.rsplit("/", 1)[1])
+    first = client.get(plan_url).text
+    assert "Plan " in first
+    app.state.runner.wait(job_id, timeout=120)
+    assert_no_breaches(app, job_id)
+
+    plan = client.get(plan_url).text
+    assert "Publiser" in plan and "0 brudd" in plan
+    assert "ingen plan kan være jevnere enn ±" in plan
+
+    cal = client.get(plan_url + "/kalender?maned=2027-02").text
+    assert "Februar 2027" in cal
+    assert cal.count('class="day') >= 28
+    assert "role-primary mode-standby" in cal
+    assert "Lege i vakt:" in cal  # the detail shown on click
+    assert "UBEMANNET" not in cal
+
+    fair = client.get(plan_url + "/rettferdighet").text
+    assert "<svg" in fair and "Belastning og mål per lege" in fair
+    assert fair.count("<rect") >= 5 + 1  # five doctors and one municipality
+    assert "Største avvik fra målet" in fair
+
+    doctor = client.get(plan_url + "/leger/fv-03").text
+    assert "Vakter (" in doctor and "Ingen aktiv lenke" in doctor
+
+    xlsx = client.get(plan_url + "/eksport.xlsx")
+    assert xlsx.status_code == 200 and zipfile.is_zipfile(io.BytesIO(xlsx.content))
+    csv = client.get(plan_url + "/eksport.csv")
+    assert csv.text.splitlines()[0] == ",".join(CSV_HEADER)
+    assert "attachment" in csv.headers["content-disposition"]
+    printable = client.get(plan_url + "/eksport.html")
+    assert printable.headers["content-type"].startswith("text/html")
+    assert "Fjellvik legevakt" in printable.text
+    assert client.get(plan_url + "/eksport.pdf").status_code == 404
+
+    r = client.post(f"{plan_url}/publiser", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    version_url = r.headers["location"]
+    assert version_url == "/legevakter/fjellvik/versjoner/1"
+    version = client.get(version_url).text
+    assert "Publisert versjon 1" in version and "Publiser</button>" not in version
+    doctor = client.get(version_url + "/leger/fv-03").text
+    assert "/kalender/" in doctor and ".ics" in doctor
+    assert (
+        client.get("/legevakter/fjellvik/leger/fv-03", follow_redirects=False).headers["location"]
+        == "/legevakter/fjellvik/versjoner/1/leger/fv-03"
+    )
+
+    log = client.get("/legevakter/fjellvik/logg").text
+    assert "publisert" in log and "periode endret" in log
+
+
+def test_second_version_can_be_compared_with_the_first(
+    app: Any, pages: tuple[TestClient, str]
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    client.headers["X-CSRF-Token"] = token
+
+    def publish() -> int:
+        job = client.post("/api/legevakter/fjellvik/planer", json={"slutt": "2027-01-31"}).json()
+        app.state.runner.wait(job["id"], timeout=120)
+        assert_no_breaches(app, job["id"])
+        return int(client.post(f"/api/planer/{job['id']}/publiser").json()["nummer"])
+
+    assert publish() == 1
+    rows = client.get("/api/legevakter/fjellvik/versjoner/1").json()["rader"]
+    away = next(r for r in rows if r["date"] >= "2027-01-25" and r["doctor_id"])
+    text = client.get("/api/legevakter/fjellvik").json()["yaml"]
+    text = text.replace(
+        "absences:\n",
+        f"absences:\n- doctor: {away['doctor_id']}\n  kind: holiday\n"
+        "  start: 2027-01-25\n  end: 2027-01-31\n",
+        1,
+    )
+    assert client.put("/api/legevakter/fjellvik/planfil", json={"yaml": text}).status_code == 200
+    assert publish() == 2
+    page = client.get("/legevakter/fjellvik/sammenlign?fra=1&til=2").text
+    assert "Endringer fra versjon 1 til versjon 2" in page
+    changes = client.get("/api/legevakter/fjellvik/versjoner/2/endringer?mot=1").json()["endringer"]
+    name = away["doctor_name"]
+    assert changes, "the absent doctor's duties in the last week moved to others"
+    assert all(name not in c["etter"] for c in changes if c["dato"] >= "2027-01-25")
+    assert any(name in c["for"] for c in changes)
+    assert name in page
+    # version 1 is unchanged and still readable
+    assert client.get("/legevakter/fjellvik/versjoner/1/kalender?maned=2027-01").status_code == 200

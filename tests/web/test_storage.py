@@ -1,0 +1,179 @@
+"""Storage on SQLite and on PostgreSQL: migrations, constraints, JSON, aware times, and the
+store functions the pages and the API use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from roster.errors import InputError
+from web import store
+from web.db import downgrade_all, make_engine, migrate, session_factory
+from web.errors import AppError
+from web.models import AuditEntry, PublishedVersion, SolveJob
+
+TABLES = {
+    "users",
+    "legevakter",
+    "solve_jobs",
+    "published_versions",
+    "feed_tokens",
+    "audit_log",
+    "app_settings",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'storage.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    eng = make_engine(url)
+    if request.param == "postgresql":
+        with eng.begin() as conn:  # a clean schema for every test
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
+
+
+def small_text() -> str:
+    return store.example_text("small")
+
+
+def test_migrations_create_every_table_and_run_twice(engine: Engine) -> None:
+    assert TABLES <= set(inspect(engine).get_table_names())
+    migrate(engine)  # upgrade head again: nothing to do, no error
+    downgrade_all(engine)
+    assert not TABLES & set(inspect(engine).get_table_names())
+    migrate(engine)
+    assert TABLES <= set(inspect(engine).get_table_names())
+
+
+def test_users_hash_passwords_and_names_are_unique(session: Session) -> None:
+    user = store.create_user(session, "kari", "et-langt-passord")
+    session.commit()
+    assert user.password_hash.startswith("$argon2")
+    assert "et-langt-passord" not in user.password_hash
+    assert store.authenticate(session, "kari", "et-langt-passord") is not None
+    assert store.authenticate(session, "kari", "feil-passord") is None
+    assert store.authenticate(session, "ukjent", "et-langt-passord") is None
+    with pytest.raises(AppError) as err:
+        store.create_user(session, "kari", "et-annet-passord")
+    assert err.value.status == 409
+
+
+def test_legevakt_text_is_validated_and_nothing_saved_on_error(session: Session) -> None:
+    row = store.create_legevakt(session, small_text(), "kari")
+    session.commit()
+    assert row.slug == "fjellvik"
+    before = row.instance_yaml
+    broken = before.replace("start: 2027-01-04", "start: 2027-13-04", 1)
+    with pytest.raises(InputError) as err:
+        store.save_text(session, row, broken, "kari", "planfil_endret")
+    session.rollback()
+    assert any(p.line for p in err.value.problems), "the problem names its line"
+    assert store.legevakt(session, "fjellvik").instance_yaml == before
+    with pytest.raises(AppError):
+        store.create_legevakt(session, small_text(), "kari")  # same id twice
+
+
+def test_jobs_versions_tokens_and_audit_round_trip(session: Session) -> None:
+    row = store.create_legevakt(session, small_text(), "kari")
+    job = store.create_job(session, row, "kari", 5.0)
+    session.commit()
+    instance = store.instance_from_text(job.instance_yaml)
+    shift = instance.shifts[0]
+    job.status = "done"
+    job.roster = {"assignments": [{"shift_id": shift.id, "doctor_id": "fv-01"}]}
+    job.report = {"breaches": {"count": 1, "by_rule": {"coverage": 1}}, "æøå": "ÆØÅ"}
+    job.progress = {"stage": "total", "largest_deviation": 0.5, "bound": 0.5}
+    session.commit()
+
+    v1 = store.publish(session, job, "kari")
+    session.commit()
+    v2 = store.publish(session, job, "kari")
+    session.commit()
+    assert (v1.number, v2.number) == (1, 2)
+    assert v1.published_at.tzinfo is not None
+    assert store.latest_version(session, row.id).number == 2  # type: ignore[union-attr]
+    assert store.previous_version(session, v2).number == 1  # type: ignore[union-attr]
+    session.expire_all()
+    stored = session.get(SolveJob, job.id)
+    assert stored is not None and stored.report is not None
+    assert stored.report["æøå"] == "ÆØÅ"
+    assert stored.progress["bound"] == 0.5
+    assert stored.created_at.tzinfo == dt.UTC
+
+    # one live token per doctor and one for the whole legevakt, made at the first publication
+    token = store.active_token(session, row.id, "fv-01")
+    assert token is not None and len(token.token) >= 43
+    assert store.find_feed(session, token.token) is not None
+    new = store.rotate_token(session, row, "fv-01", "kari")
+    session.commit()
+    assert store.find_feed(session, token.token) is None
+    assert store.find_feed(session, new.token) is not None
+    store.revoke_token(session, row, "fv-01", "kari")
+    session.commit()
+    assert store.find_feed(session, new.token) is None
+    assert store.find_feed(session, "") is None
+
+    actions = [e.action for e in store.audit_entries(session, row)]
+    for action in ("legevakt_opprettet", "plan_startet", "publisert", "kalenderlenke_fornyet"):
+        assert action in actions
+    assert all(
+        isinstance(e, AuditEntry) and e.username == "kari"
+        for e in store.audit_entries(session, row)
+    )
+
+
+def test_version_numbers_are_unique_per_legevakt(session: Session) -> None:
+    row = store.create_legevakt(session, small_text(), "kari")
+    session.commit()
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(2):
+        session.add(
+            PublishedVersion(
+                legevakt_id=row.id,
+                number=1,
+                instance_yaml="x",
+                roster={},
+                published_by="kari",
+                published_at=now,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        session.commit()
+    session.rollback()
+
+
+def test_app_runs_on_this_database(engine: Engine, tmp_path: Path) -> None:
+    """The whole app (login, create, read) on the same backend."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import api_login, make_app
+
+    app: Any = make_app(str(engine.url.render_as_string(hide_password=False)))
+    try:
+        with TestClient(app) as client:
+            api_login(client)
+            assert client.post("/api/legevakter", json={"eksempel": "small"}).status_code == 201
+            assert [r["id"] for r in client.get("/api/legevakter").json()] == ["fjellvik"]
+    finally:
+        app.state.runner.shutdown()
+        app.state.engine.dispose()
