@@ -19,7 +19,7 @@ from roster.instance import Instance
 from web import store
 from web.deps import Settings, check_csrf, current_user, db, settings
 from web.errors import AppError
-from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User
+from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User, utcnow
 from web.pages import _read_upload
 from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token
 
@@ -108,10 +108,15 @@ def legevakt_json(row: LegevaktRow, instance: Instance) -> dict[str, Any]:
 
 def job_json(job: SolveJob) -> dict[str, Any]:
     report = job.report or {}
+    progress = dict(job.progress or {})
+    if job.status == "running" and job.started_at is not None:
+        # the solver reports when it finds something; the clock runs in between
+        running = (utcnow() - job.started_at).total_seconds()
+        progress["elapsed"] = round(max(float(progress.get("elapsed") or 0), running), 1)
     return {
         "id": job.id,
         "status": job.status,
-        "fremdrift": job.progress or {},
+        "fremdrift": progress,
         "melding": job.message,
         "tidsgrense": job.time_limit,
         "laget": job.created_at.isoformat(),

@@ -167,7 +167,7 @@ def _legevakt_ctx(s: Session, row: LegevaktRow, cfg: Settings) -> dict[str, Any]
         "versions": store.versions(s, row),
         "all_token": all_token,
         "time_limit": cfg.time_limit,
-        "time_limits": sorted({cfg.time_limit, 30.0, 60.0, 120.0, 300.0}),
+        "time_limits": sorted({cfg.time_limit, 10.0, 30.0, 60.0, 120.0, 300.0}),
         "upload_problems": [],
         "period_problems": [],
         "upload_ok": None,

@@ -1,0 +1,185 @@
+"""End to end in Debian's Chromium: a leader logs in, uploads a staff list with an error and
+then a good one, makes a plan and watches it, looks at the calendar and the fairness chart,
+publishes, and a doctor's calendar app fetches the feed. Screenshots go to tests/artifacts/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from icalendar import Calendar
+
+from tests.e2e.conftest import LiveServer
+from tests.web.conftest import PASSWORD, USER, assert_no_breaches
+from tests.web.test_pages import GOOD_STAFF, bad_staff
+
+TIMEOUT = 30_000  # ms: generous waits, never a timing assertion
+
+
+def shot(page: Any, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"web-{name}.png"), full_page=True)
+
+
+def test_leader_plans_publishes_and_doctor_subscribes(
+    browser: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    base = live_server.url
+
+    # log in (every page sends an anonymous visitor to the login form)
+    page.goto(base + "/legevakter/fjellvik")
+    assert "/login" in page.url
+    shot(page, artifacts, "01-login")
+    page.fill("input[name=brukernavn]", USER)
+    page.fill("input[name=passord]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/legevakter/fjellvik$|.*/$"))
+
+    # start from the small example
+    page.goto(base + "/")
+    page.select_option("select[name=eksempel]", "small")
+    page.click("button:has-text('Opprett legevakt')")
+    page.wait_for_url(base + "/legevakter/fjellvik")
+
+    # a staff list with two errors: each shown with its row and column, nothing saved
+    page.set_input_files(
+        "input[name=fil]",
+        files=[{"name": "ansatte.csv", "mimeType": "text/csv", "buffer": bad_staff()}],
+    )
+    page.click("#ansatte button[type=submit]")
+    problems = page.locator("#ansatte .problems")
+    problems.wait_for()
+    text = problems.inner_text()
+    assert "Rad 3, kolonne «Fødselsdato»" in text
+    assert "Rad 5, kolonne «Kommune»" in text
+    assert "ingenting er lagret" in text
+    shot(page, artifacts, "02-upload-error")
+
+    # the good list
+    page.set_input_files(
+        "input[name=fil]",
+        files=[{"name": "ansatte.csv", "mimeType": "text/csv", "buffer": GOOD_STAFF}],
+    )
+    page.click("#ansatte button[type=submit]")
+    page.locator("text=Lastet opp 5 leger").wait_for()
+    shot(page, artifacts, "03-legevakt")
+
+    # make a plan and watch it
+    page.fill("input[name=start]", "2027-01-04")
+    page.fill("input[name=slutt]", "2027-04-04")
+    page.select_option("select[name=tidsgrense]", index=0)
+    page.click("button:has-text('Lag vaktplan')")
+    page.wait_for_url(re.compile(r".*/planer/\d+$"))
+    job_id = int(page.url.rsplit("/", 1)[1])
+    progress = page.locator("#progress")
+    if progress.count():  # the solve may already be over when the page loads
+        assert progress.locator("#status").inner_text() in ("i kø", "lager planen", "ferdig")
+        shot(page, artifacts, "04-progress")
+    publish = page.locator("button:has-text('Publiser')")
+    publish.wait_for()  # the page reloads itself when the plan is ready
+    live_server.app.state.runner.wait(job_id, timeout=120)
+    assert_no_breaches(live_server.app, job_id)
+    assert "0 brudd" in page.locator("main").inner_text()
+    shot(page, artifacts, "05-plan")
+
+    # calendar: month grid, and a click shows who is on duty
+    page.click("nav.tabs >> text=Kalender")
+    page.locator(".month").wait_for()
+    assert page.locator(".month .chip").count() > 40
+    assert page.locator(".month .chip.hole").count() == 0
+    day = page.locator("details.day").nth(9)
+    day.locator("summary").click()
+    detail = day.locator(".detail")
+    detail.wait_for()
+    assert "Lege i vakt:" in detail.inner_text()
+    shot(page, artifacts, "06-calendar")
+
+    # fairness: two SVG bar charts, and the bound in words
+    page.click("nav.tabs >> text=Rettferdighet")
+    charts = page.locator("svg.chart")
+    charts.first.wait_for()
+    assert charts.count() == 2
+    assert charts.first.locator("rect").count() == 5
+    assert "ingen plan kan være jevnere enn ±" in page.locator("main").inner_text()
+    shot(page, artifacts, "07-fairness")
+
+    # publish
+    page.click("nav.tabs >> text=Oversikt")
+    page.click("button:has-text('Publiser')")
+    page.wait_for_url(base + "/legevakter/fjellvik/versjoner/1")
+    assert "Publisert versjon 1" in page.locator("h1").inner_text()
+    shot(page, artifacts, "08-published")
+
+    # a doctor's page: duties, load and the private feed link
+    page.click("ul.doctors >> text=Svein Åsheim")
+    feed_url = page.locator("input.feed-url").input_value()
+    duties = page.locator("table.list tbody tr").count()
+    assert feed_url.startswith(base + "/kalender/") and feed_url.endswith(".ics")
+    shot(page, artifacts, "09-doctor")
+
+    # the doctor's calendar app: plain HTTP, no cookies, parsed with icalendar
+    response = httpx.get(feed_url, timeout=30)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    cal = Calendar.from_ical(response.content)
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == duties > 0
+    assert all("Legevakt" in str(cal["X-WR-CALNAME"]) for _ in [0])
+    assert httpx.get(feed_url.replace("/kalender/", "/kalender/x"), timeout=30).status_code == 404
+
+    # readable on a phone
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="nb-NO")
+    phone.add_cookies(context.cookies())
+    mobile = phone.new_page()
+    mobile.set_default_timeout(TIMEOUT)
+    mobile.goto(base + "/legevakter/fjellvik/versjoner/1/kalender?maned=2027-02")
+    mobile.locator(".month").wait_for()
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shot(mobile, artifacts, "10-phone-calendar")
+    phone.close()
+    context.close()
+
+
+def test_progress_is_live_and_the_page_can_be_left(
+    browser: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    """Innherred (55 doctors) with a 10 s limit: long enough to watch the stages go by."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    base = live_server.url
+    page.goto(base + "/login")
+    page.fill("input[name=brukernavn]", USER)
+    page.fill("input[name=passord]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.select_option("select[name=eksempel]", "innherred")
+    page.click("button:has-text('Opprett legevakt')")
+    page.wait_for_url(base + "/legevakter/innherred")
+    page.select_option("select[name=tidsgrense]", "10.0")
+    page.click("button:has-text('Lag vaktplan')")
+    page.wait_for_url(re.compile(r".*/planer/\d+$"))
+    plan_url = page.url
+    job_id = int(plan_url.rsplit("/", 1)[1])
+
+    # the script fills in the stages as the solver reports them
+    page.locator("#stages li").first.wait_for()
+    assert page.locator("#status").inner_text() == "lager planen"
+    stages = page.locator("#stages").inner_text()
+    assert "Dekning" in stages or "Jevn total" in stages
+    shot(page, artifacts, "11-progress-live")
+
+    # leave and come back: the stored progress is shown again
+    page.goto(base + "/")
+    page.goto(plan_url)
+    page.locator("main").wait_for()
+    live_server.app.state.runner.wait(job_id, timeout=120)
+    page.locator("button:has-text('Publiser')").wait_for()
+    assert_no_breaches(live_server.app, job_id)
+    text = page.locator("main").inner_text()
+    assert "Største avvik fra målet" in text
+    context.close()
