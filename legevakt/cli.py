@@ -549,6 +549,13 @@ def export_command(
     line(make_console(), f"Skrev {out}.")
 
 
+# --------------------------------------------------------------------------- serve, create-admin
+
+from legevakt.serve_cmd import register as _register_web_commands  # noqa: E402
+
+_register_web_commands(app)
+
+
 def main() -> None:
     """Entry point of the `legevakt` script and `python -m legevakt`."""
     app(prog_name="legevakt")

@@ -28,8 +28,11 @@ class Demo:
     solved: bool
 
 
-def setup_demo(app: Any, time_limit: float, say: Callable[[str], None] = print) -> Demo:
-    """Make sure the demo legevakt has a published plan; (re)set the demo password."""
+def setup_demo(
+    app: Any, time_limit: float, say: Callable[[str], None] = print, example: str | None = None
+) -> Demo:
+    """Make sure the demo legevakt (Innherred unless `example`) has a published plan;
+    (re)set the demo password."""
     factory = app.state.sessions
     password = new_password()
     with factory() as s:
@@ -38,7 +41,7 @@ def setup_demo(app: Any, time_limit: float, say: Callable[[str], None] = print) 
             store.create_user(s, DEMO_USER, password)
         else:
             store.set_password(s, user, password)
-        text = store.example_text(DEMO_EXAMPLE)
+        text = store.example_text(example or DEMO_EXAMPLE)
         slug = store.instance_from_text(text).legevakt.id
         row = s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug))
         if row is None:

@@ -1,0 +1,101 @@
+"""`legevakt create-admin` and `legevakt serve` (the server itself is not started here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from legevakt.cli import app as cli
+from roster.checker import check
+from web import store
+from web.db import make_engine, session_factory
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.sqlite"
+    monkeypatch.setenv("VAKTPLAN_DB", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return path
+
+
+def login_ok(path: Path, user: str, password: str) -> bool:
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with session_factory(engine)() as s:
+            return store.authenticate(s, user, password) is not None
+    finally:
+        engine.dispose()
+
+
+def test_create_admin_then_new_password(db_file: Path) -> None:
+    r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-langt-passord"])
+    assert r.exit_code == 0, r.output
+    assert "Laget lederen «kari»" in r.output
+    assert login_ok(db_file, "kari", "et-langt-passord")
+    r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-nytt-passord"])
+    assert r.exit_code == 0 and "Nytt passord" in r.output
+    assert login_ok(db_file, "kari", "et-nytt-passord")
+    assert not login_ok(db_file, "kari", "et-langt-passord")
+
+
+def test_create_admin_refuses_short_password(db_file: Path) -> None:
+    r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "kort"])
+    assert r.exit_code == 2
+    assert "minst 8 tegn" in r.output
+
+
+def test_create_admin_prompts(db_file: Path) -> None:
+    r = runner.invoke(cli, ["create-admin"], input="ola\net-langt-passord\net-langt-passord\n")
+    assert r.exit_code == 0, r.output
+    assert login_ok(db_file, "ola", "et-langt-passord")
+
+
+def _no_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def fake_run(app: Any, host: str, port: int, **kw: Any) -> None:
+        seen.update(app=app, host=host, port=port)
+        app.state.runner.shutdown()
+
+    monkeypatch.setattr("uvicorn.run", fake_run)
+    return seen
+
+
+def test_serve_first_start_makes_an_admin(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _no_server(monkeypatch)
+    r = runner.invoke(cli, ["serve", "--port", "8123"])
+    assert r.exit_code == 0, r.output
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
+    m = re.search(r"brukernavn: (\S+)\s+passord: (\S+)", r.output)
+    assert m and m.group(1) == "admin"
+    assert login_ok(db_file, "admin", m.group(2))
+    r = runner.invoke(cli, ["serve"])  # second start: no new admin, no password printed
+    assert "passord" not in r.output
+
+
+def test_serve_demo_publishes_a_checked_plan(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo with the small example (the real one uses Innherred and 25 s)."""
+    _no_server(monkeypatch)
+    monkeypatch.setattr("web.demo.DEMO_EXAMPLE", "small")
+    r = runner.invoke(cli, ["serve", "--demo", "--demo-time-limit", "5"])
+    assert r.exit_code == 0, r.output
+    assert "publisert versjon 1" in r.output
+    m = re.search(r"brukernavn: (demo)\s+passord: (\S+)", r.output)
+    assert m and login_ok(db_file, "demo", m.group(2))
+    engine = make_engine(f"sqlite:///{db_file}")
+    with session_factory(engine)() as s:
+        row = store.legevakt(s, "fjellvik")
+        v = store.latest_version(s, row.id)
+        assert v is not None
+        instance = store.instance_from_text(v.instance_yaml)
+        assert check(instance, store.roster_from_json(v.roster)).breaches == ()
+    engine.dispose()
