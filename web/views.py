@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from roster.calendar import OSLO, Shift
 from roster.exchange import Roster
-from roster.exports import MONTH_NO, WEEKDAY_NO
 from roster.fairness import FairnessReport
-from roster.glossary import MODE_NO, ROLE_NO, number_no
+from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO, number_no
 from roster.ical import description
 from roster.instance import Instance
 
@@ -215,7 +215,7 @@ class Chart:
 
 
 def bar_chart(
-    rows: list[tuple[str, str, float, float | None]], label_width: int = 190, plot: int = 420
+    rows: Sequence[tuple[str, str, float, float | None]], label_width: int = 190, plot: int = 420
 ) -> Chart:
     """Horizontal bars (burden) with a target mark per row: (label, sub, points, target)."""
     row = 22
