@@ -316,6 +316,10 @@ def feed_links(
 ) -> Response:
     row = store.legevakt(s, slug)
     doctor_id = lege or None
+    if doctor_id is not None and not store.instance_from_text(row.instance_yaml).has_doctor(
+        doctor_id
+    ):
+        raise not_found("Legen")
     if handling == "forny":
         store.rotate_token(s, row, doctor_id, user.username)
     elif handling == "trekk":
@@ -371,7 +375,11 @@ def plan_page(
     if job.status != "done":
         return render(request, "progress.html", {"row": row, "job": job})
     view = _job_view(s, job)
-    return render(request, "plan.html", {**_view_ctx(view), "publish_problems": []})
+    return render(
+        request,
+        "plan.html",
+        {**_view_ctx(view), "publish_problems": [], "published": store.published_as(s, job)},
+    )
 
 
 @router.post("/planer/{job_id}/publiser")

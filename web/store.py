@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from roster.checker import check
 from roster.errors import InputError, Problem
 from roster.exchange import Assignment, Roster
 from roster.ical import ALL_NAME, FeedState, feed, feeds
@@ -271,6 +272,15 @@ def create_job(s: Session, row: LegevaktRow, username: str, time_limit: float) -
     return job
 
 
+def published_as(s: Session, j: SolveJob) -> PublishedVersion | None:
+    return s.scalar(
+        select(PublishedVersion)
+        .where(PublishedVersion.job_id == j.id)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    )
+
+
 def job(s: Session, job_id: int) -> SolveJob:
     found = s.get(SolveJob, job_id)
     if found is None:
@@ -338,14 +348,23 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
         raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig og kan ikke publiseres.")
     row = s.get(LegevaktRow, j.legevakt_id)
     assert row is not None
-    breaches = (j.report or {}).get("breaches", {}).get("by_rule", {})
-    other = {k: v for k, v in breaches.items() if k != "coverage"}
-    if other:
-        raise AppError(409, "regelbrudd", "Planen har regelbrudd og kan ikke publiseres.", [])
     last = latest_version(s, row.id)
-    number = (last.number if last else 0) + 1
+    if last is not None and last.job_id == j.id:
+        raise AppError(
+            409, "allerede_publisert", f"Planen er allerede publisert som versjon {last.number}."
+        )
     instance = instance_from_text(j.instance_yaml)
     roster = roster_from_json(j.roster)
+    checked = check(instance, roster)  # the oracle, again: nothing is published unchecked
+    other = [b for b in checked.breaches if b.rule != "coverage"]
+    if other:
+        raise AppError(
+            409,
+            "regelbrudd",
+            "Planen har regelbrudd og kan ikke publiseres.",
+            [Problem(message=str(b)) for b in other[:50]],
+        )
+    number = (last.number if last else 0) + 1
     now = utcnow().replace(microsecond=0)
     _, state = feeds(
         instance,

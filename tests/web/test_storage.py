@@ -107,7 +107,13 @@ def test_jobs_versions_tokens_and_audit_round_trip(session: Session) -> None:
 
     v1 = store.publish(session, job, "kari")
     session.commit()
-    v2 = store.publish(session, job, "kari")
+    with pytest.raises(AppError) as again:
+        store.publish(session, job, "kari")
+    assert again.value.kode == "allerede_publisert"
+    job2 = store.create_job(session, row, "kari", 5.0)
+    job2.status, job2.roster, job2.report = "done", job.roster, job.report
+    session.commit()
+    v2 = store.publish(session, job2, "kari")
     session.commit()
     assert (v1.number, v2.number) == (1, 2)
     assert v1.published_at.tzinfo is not None
@@ -177,3 +183,20 @@ def test_app_runs_on_this_database(engine: Engine, tmp_path: Path) -> None:
     finally:
         app.state.runner.shutdown()
         app.state.engine.dispose()
+
+
+def test_publish_runs_the_checker_and_refuses_breaches(session: Session) -> None:
+    """A roster with a doctor on duty during her holiday is never published, whatever the
+    stored report says."""
+    row = store.create_legevakt(session, small_text(), "kari")
+    job = store.create_job(session, row, "kari", 5.0)
+    job.status = "done"
+    job.roster = {"assignments": [{"shift_id": "2027-02-23:kveld", "doctor_id": "fv-02"}]}
+    job.report = {"breaches": {"count": 0, "by_rule": {}}}
+    session.commit()
+    with pytest.raises(AppError) as err:
+        store.publish(session, job, "kari")
+    assert err.value.kode == "regelbrudd"
+    assert any("fv-02" in p.message or "Hege" in p.message for p in err.value.problemer)
+    session.rollback()
+    assert store.latest_version(session, row.id) is None
