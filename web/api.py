@@ -7,9 +7,9 @@ X-CSRF-Token header on every change. Every error has one shape, documented as `F
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from web import store
 from web.deps import Settings, check_csrf, current_user, db, settings
 from web.errors import AppError
 from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User, utcnow
-from web.pages import _read_upload
+from web.pages import _job_view, _read_upload, _version_view, export_response
 from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token
 
 
@@ -370,6 +370,106 @@ def api_compare(
             for c in changes
         ],
     }
+
+
+# --------------------------------------------------------------------------- doctors
+
+
+Del = Literal["absences", "exemptions", "wishes"]
+
+
+@router.get("/legevakter/{slug}/leger/{doctor_id}")
+def api_doctor(
+    slug: str, doctor_id: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    """A doctor as resolved (staff list plus the file), and the entries written in the file
+    (absences, exemptions, wishes), each with its index for DELETE."""
+    row = store.legevakt(s, slug)
+    instance = store.instance_from_text(row.instance_yaml)
+    _known_doctor(row, doctor_id)
+    entries = store.doctor_entries(row.instance_yaml, doctor_id)
+    return {
+        "lege": instance.doctor(doctor_id).model_dump(mode="json"),
+        **{
+            section: [{"nr": i, **e.model_dump(mode="json", exclude={"doctor"})} for i, e in items]
+            for section, items in entries.items()
+        },
+    }
+
+
+@router.post("/legevakter/{slug}/leger/{doctor_id}/{section}", status_code=201)
+def api_doctor_add(
+    slug: str,
+    doctor_id: str,
+    section: Del,
+    body: dict[str, Any],
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> dict[str, Any]:
+    """Add an absence, exemption or wish (fields as in instance.yaml, without `doctor`)."""
+    row = store.legevakt(s, slug)
+    _known_doctor(row, doctor_id)
+    store.add_entry(s, row, doctor_id, section, body, user.username)
+    s.commit()
+    return api_doctor(slug, doctor_id, user, s)
+
+
+@router.delete("/legevakter/{slug}/leger/{doctor_id}/{section}/{nr}")
+def api_doctor_remove(
+    slug: str,
+    doctor_id: str,
+    section: Del,
+    nr: int,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> dict[str, Any]:
+    row = store.legevakt(s, slug)
+    store.remove_entry(s, row, doctor_id, section, nr, user.username)
+    s.commit()
+    return api_doctor(slug, doctor_id, user, s)
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@router.get(
+    "/planer/{job_id}/eksport/{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def api_plan_export(
+    job_id: int,
+    fmt: Literal["xlsx", "csv", "html"],
+    s: Session = Depends(db),
+    user: User = Depends(current_user),
+) -> Response:
+    """Excel workbook, roster.csv or the print view of a finished plan."""
+    return export_response(_job_view(s, store.job(s, job_id)), fmt)
+
+
+@router.get(
+    "/legevakter/{slug}/versjoner/{number}/eksport/{fmt}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def api_version_export(
+    slug: str,
+    number: int,
+    fmt: Literal["xlsx", "csv", "html"],
+    s: Session = Depends(db),
+    user: User = Depends(current_user),
+) -> Response:
+    return export_response(_version_view(s, store.legevakt(s, slug), number), fmt)
+
+
+@router.get("/legevakter/{slug}/versjoner/{number}/rettferdighet")
+def api_version_fairness(
+    slug: str, number: int, user: User = Depends(current_user), s: Session = Depends(db)
+) -> dict[str, Any]:
+    v = store.version(s, store.legevakt(s, slug), number)
+    return evaluate(
+        store.instance_from_text(v.instance_yaml), store.roster_from_json(v.roster)
+    ).to_dict()
 
 
 # --------------------------------------------------------------------------- feeds, log

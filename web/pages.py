@@ -18,7 +18,7 @@ from roster.errors import InputError, Problem
 from roster.exchange import Roster, holes, roster_csv_text
 from roster.exports import month_html, workbook
 from roster.fairness import evaluate
-from roster.glossary import DOCTOR_KIND_NO, EXEMPTION_NO, SCOPE_NO
+from roster.glossary import ABSENCE_NO, DOCTOR_KIND_NO, EXEMPTION_NO, SCOPE_NO
 from roster.instance import Instance
 from web import store, views
 from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
@@ -597,6 +597,109 @@ def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
 
 _register("/planer/{job_id}", job_view)
 _register("/legevakter/{slug}/versjoner/{number}", version_view)
+
+
+def _from_list(merged: tuple[Any, ...], written: list[tuple[int, Any]]) -> list[Any]:
+    plain = [
+        type(m).model_validate(w.model_dump(exclude={"doctor"}))
+        for m in merged[:1]
+        for _, w in written
+    ]
+    return [m for m in merged if m not in plain]
+
+
+def _doctor_edit_ctx(row: LegevaktRow, doctor_id: str) -> dict[str, Any]:
+    instance = store.instance_from_text(row.instance_yaml)
+    if not instance.has_doctor(doctor_id):
+        raise not_found("Legen")
+    entries = store.doctor_entries(row.instance_yaml, doctor_id)
+    doctor = instance.doctor(doctor_id)
+    return {
+        "row": row,
+        "instance": instance,
+        "doctor": doctor,
+        "entries": entries,
+        # the doctor carries both: entries from the staff list and those written in the file
+        "list_absences": _from_list(doctor.absences, entries["absences"]),
+        "list_exemptions": _from_list(doctor.exemptions, entries["exemptions"]),
+        "absence_no": ABSENCE_NO,
+        "exemption_no": EXEMPTION_NO,
+        "scope_no": SCOPE_NO,
+        "problems": [],
+        "saved": False,
+    }
+
+
+@router.get("/legevakter/{slug}/leger/{doctor_id}/rediger")
+def doctor_edit_page(
+    request: Request,
+    slug: str,
+    doctor_id: str,
+    lagret: int = 0,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    ctx = _doctor_edit_ctx(store.legevakt(s, slug), doctor_id)
+    ctx["saved"] = bool(lagret)
+    return render(request, "lege_rediger.html", ctx)
+
+
+FORM_FIELDS = {
+    "absences": ("kind", "start", "end", "note"),
+    "exemptions": ("kind", "scope", "start", "end", "granted"),
+    "wishes": ("want", "start", "end", "weight", "note"),
+}
+
+
+@router.post("/legevakter/{slug}/leger/{doctor_id}/legg-til")
+async def doctor_add(
+    request: Request,
+    slug: str,
+    doctor_id: str,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    form = await request.form()
+    section = str(form.get("del", ""))
+    if section not in FORM_FIELDS:
+        raise AppError(400, "ukjent_handling", "Ukjent skjema.")
+    data: dict[str, Any] = {}
+    for key in FORM_FIELDS[section]:
+        value = form.get(key)
+        if isinstance(value, str) and value.strip():
+            data[key] = value.strip()
+    if section == "wishes":
+        types = [v for v in form.getlist("shift_types") if isinstance(v, str) and v]
+        if types:
+            data["shift_types"] = types
+    row = store.legevakt(s, slug)
+    try:
+        store.add_entry(s, row, doctor_id, section, data, user.username)
+        s.commit()
+    except InputError as err:
+        s.rollback()
+        ctx = _doctor_edit_ctx(store.legevakt(s, slug), doctor_id)
+        ctx["problems"] = err.problems
+        return render(request, "lege_rediger.html", ctx, status_code=422)
+    return redirect(f"/legevakter/{slug}/leger/{quote(doctor_id)}/rediger?lagret=1")
+
+
+@router.post("/legevakter/{slug}/leger/{doctor_id}/fjern")
+def doctor_remove(
+    request: Request,
+    slug: str,
+    doctor_id: str,
+    nr: int = Form(...),
+    section: str = Form(..., alias="del"),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    if section not in FORM_FIELDS:
+        raise AppError(400, "ukjent_handling", "Ukjent skjema.")
+    row = store.legevakt(s, slug)
+    store.remove_entry(s, row, doctor_id, section, nr, user.username)
+    s.commit()
+    return redirect(f"/legevakter/{slug}/leger/{quote(doctor_id)}/rediger?lagret=1")
 
 
 @router.get("/legevakter/{slug}/leger/{doctor_id}")

@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from roster.checker import check
-from roster.errors import InputError, Problem
+from roster.errors import InputError, Problem, problems_from_validation
 from roster.exchange import Assignment, Roster
 from roster.ical import ALL_NAME, FeedState, feed, feeds
 from roster.instance import (
+    DoctorAbsence,
+    DoctorExemption,
+    DoctorWish,
     Instance,
     InstanceFile,
     instance_file_text,
@@ -234,14 +238,8 @@ def set_period(s: Session, row: LegevaktRow, start: dt.date, end: dt.date, usern
     doc = document(row.instance_yaml)
     try:
         period = doc.period.model_validate({"start": start, "end": end})
-    except Exception as exc:  # pydantic's message, in Norwegian via roster
-        from pydantic import ValidationError
-
-        from roster.errors import problems_from_validation
-
-        if isinstance(exc, ValidationError):
-            raise InputError(problems_from_validation(exc, YAML_NAME)) from None
-        raise
+    except ValidationError as exc:
+        raise InputError(problems_from_validation(exc, YAML_NAME)) from None
     if period == doc.period:
         return
     save_text(
@@ -251,6 +249,64 @@ def set_period(s: Session, row: LegevaktRow, start: dt.date, end: dt.date, usern
         username,
         "periode_endret",
     )
+
+
+#: The per-doctor sections of the instance file a leader edits in forms.
+SECTIONS: dict[str, type[DoctorAbsence] | type[DoctorExemption] | type[DoctorWish]] = {
+    "absences": DoctorAbsence,
+    "exemptions": DoctorExemption,
+    "wishes": DoctorWish,
+}
+SECTION_NO = {"absences": "fravær", "exemptions": "fritak", "wishes": "ønske"}
+
+
+def doctor_entries(text: str, doctor_id: str) -> dict[str, list[tuple[int, Any]]]:
+    """(index in the file, entry) of each section that names this doctor."""
+    doc = document(text)
+    return {
+        section: [(i, e) for i, e in enumerate(getattr(doc, section)) if e.doctor == doctor_id]
+        for section in SECTIONS
+    }
+
+
+def add_entry(
+    s: Session,
+    row: LegevaktRow,
+    doctor_id: str,
+    section: str,
+    data: dict[str, Any],
+    username: str,
+) -> None:
+    """Add an absence, exemption or wish for one doctor. Validated like the whole file."""
+    model = SECTIONS[section]
+    doc = document(row.instance_yaml)
+    if not instance_from_text(row.instance_yaml).has_doctor(doctor_id):
+        raise not_found("Legen")
+    try:
+        item = model.model_validate({**data, "doctor": doctor_id})
+    except ValidationError as exc:
+        raise InputError(problems_from_validation(exc)) from None
+    new = doc.model_copy(update={section: (*getattr(doc, section), item)})
+    save_text(s, row, validated_text(new), username, f"{SECTION_NO[section]}_lagt_til")
+    audit(s, username, f"{SECTION_NO[section]}_detaljer", f"{doctor_id}: {_describe(item)}", row)
+
+
+def remove_entry(
+    s: Session, row: LegevaktRow, doctor_id: str, section: str, index: int, username: str
+) -> None:
+    doc = document(row.instance_yaml)
+    items = list(getattr(doc, section))
+    if not 0 <= index < len(items) or items[index].doctor != doctor_id:
+        raise not_found("Oppføringen")
+    gone = items.pop(index)
+    new = doc.model_copy(update={section: tuple(items)})
+    save_text(s, row, validated_text(new), username, f"{SECTION_NO[section]}_fjernet")
+    audit(s, username, f"{SECTION_NO[section]}_detaljer", f"{doctor_id}: {_describe(gone)}", row)
+
+
+def _describe(item: Any) -> str:
+    data = item.model_dump(mode="json", exclude_defaults=True, exclude={"doctor"})
+    return ", ".join(f"{k}={v}" for k, v in data.items())
 
 
 # --------------------------------------------------------------------------- jobs

@@ -83,3 +83,34 @@ def test_openapi_documents_the_api_and_error_shape(api: TestClient) -> None:
         assert path in paths, path
     assert "FeilSvar" in spec["components"]["schemas"]
     assert not any(p.startswith(("/login", "/kalender", "/planer")) for p in paths)
+
+
+def test_doctor_entries_and_exports_through_the_api(app: Any, api: TestClient) -> None:
+    job_id = solve_small(app, api)
+    base = "/api/legevakter/fjellvik/leger/fv-04"
+    before = api.get(base).json()
+    assert before["lege"]["name"] == "Lene Fjærli"
+    r = api.post(
+        base + "/absences", json={"kind": "leave", "start": "2027-03-01", "end": "2027-03-31"}
+    )
+    assert r.status_code == 201, r.text
+    added = r.json()["absences"]
+    assert len(added) == len(before["absences"]) + 1
+    bad = api.post(base + "/absences", json={"kind": "ferie", "start": "2027-03-01"})
+    assert bad.status_code == 422
+    fields = {p.get("felt") for p in bad.json()["feil"]["problemer"]}
+    assert {"kind", "end"} <= fields
+    nr = added[-1]["nr"]
+    assert len(api.delete(f"{base}/absences/{nr}").json()["absences"]) == len(before["absences"])
+    assert api.delete(f"{base}/absences/999").status_code == 404
+
+    xlsx = api.get(f"/api/planer/{job_id}/eksport/xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    csv = api.get(f"/api/planer/{job_id}/eksport/csv")
+    assert csv.text.startswith("date,shift_id,start,end,role,mode,doctor_id")
+    assert api.get(f"/api/planer/{job_id}/eksport/pdf").status_code == 422
+    api.post(f"/api/planer/{job_id}/publiser")
+    html = api.get("/api/legevakter/fjellvik/versjoner/1/eksport/html")
+    assert html.headers["content-type"].startswith("text/html")
+    fair = api.get("/api/legevakter/fjellvik/versjoner/1/rettferdighet").json()
+    assert len(fair["doctors"]) == 5
