@@ -131,6 +131,20 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     assert all("Legevakt" in str(cal["X-WR-CALNAME"]) for _ in [0])
     assert httpx.get(feed_url.replace("/kalender/", "/kalender/x"), timeout=30).status_code == 404
 
+    # the leader records an absence for the next plan
+    page.click("text=Fravær, fritak og ønsker")
+    page.select_option("#fravaer select[name=kind]", "course")
+    page.fill("#fravaer input[name=start]", "2027-05-03")
+    page.fill("#fravaer input[name=end]", "2027-05-05")
+    page.fill("#fravaer input[name=note]", "Kurs i akuttmedisin")
+    page.click("#fravaer button:has-text('Legg til fravær')")
+    page.locator("text=Lagret.").wait_for()
+    assert "Kurs i akuttmedisin" in page.locator("#fravaer").inner_text()
+    shot(page, artifacts, "12-doctor-edit")
+    page.goto(base + "/")
+    assert "versjon 1" in page.locator("table.list").inner_text()
+    shot(page, artifacts, "13-index")
+
     # readable on a phone
     phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="nb-NO")
     phone.add_cookies(context.cookies())
