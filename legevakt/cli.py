@@ -549,6 +549,13 @@ def export_command(
     line(make_console(), f"Skrev {out}.")
 
 
+# --------------------------------------------------------------------------- whatif
+
+from legevakt.whatif_cmd import register as _register_whatif  # noqa: E402
+
+_register_whatif(app)
+
+
 # --------------------------------------------------------------------------- serve, create-admin
 
 from legevakt.serve_cmd import register as _register_web_commands  # noqa: E402

@@ -8,10 +8,11 @@ and checks the same constraints the builders add, in their stricter solver form.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from roster.fairness import Basis
+from roster.fairness import Basis, targets
 from roster.model import Mode, Role
 from roster.rules import MaxCountParams, MinGapDaysParams, RestAfterDutyParams
 from solver.context import BuildCtx, Pair
@@ -95,10 +96,28 @@ def _deficit(ctx: BuildCtx, st: _State, b: Basis, di: int) -> float:
     return share * pot - b.carry.get(d.id, 0.0) - st.points[di]
 
 
-def construct(ctx: BuildCtx, b: Basis) -> set[Pair]:
-    """A complete assignment (pairs set to 1); shifts nobody can take are left as holes."""
+def deviation(ctx: BuildCtx, b: Basis, pairs: set[Pair]) -> float:
+    """Largest distance of a compared doctor's points from their target (fixed pot)."""
+    points: dict[str, int] = defaultdict(int)
+    for di, si in pairs:
+        points[ctx.doctors[di].id] += ctx.shifts[si].points
+    tg = targets(b, sum(points[d] for d in b.weights))
+    return max((abs(points[d] - t) for d, t in tg.items()), default=0.0)
+
+
+def construct(
+    ctx: BuildCtx,
+    b: Basis,
+    keep: set[Pair] | None = None,
+    keep_up_to: dict[int, float] | None = None,
+) -> set[Pair]:
+    """A complete assignment (pairs set to 1); shifts nobody can take are left as holes.
+    With `keep` (a previous roster's pairs), those come first, in time order, as far as the
+    rules let them and, with `keep_up_to`, until a doctor has that many points; the seats
+    still empty are then filled the same greedy way (the doctor furthest below fair share)."""
     st = _State()
     caps = _caps(ctx)
+    limit = keep_up_to or {}
     covering: dict[int, list[int]] = defaultdict(list)
     for ti, t in enumerate(ctx.shifts):
         if t.role != Role.backup_competence:
@@ -106,13 +125,29 @@ def construct(ctx: BuildCtx, b: Basis) -> set[Pair]:
         for si, s in enumerate(ctx.shifts):
             if s.role == Role.primary and s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1:
                 covering[si].append(ti)
+    for di, si in sorted(keep or (), key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        if st.points[di] + ctx.shifts[si].points > limit.get(di, math.inf):
+            continue
+        if (di, si) in ctx.x and _fits(ctx, st, di, si, caps):
+            _take(ctx, st, di, si)
+    # A kept primary who may not work alone keeps the duty only with a back-up.
+    for di, si in sorted(st.assigned, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        if ctx.shifts[si].role != Role.primary or ctx.competent.get((di, si), True):
+            continue
+        _drop(ctx, st, di, si)
+        backup = _backup_for(ctx, st, b, di, si, covering.get(si, []), caps)
+        if backup is not None and _fits(ctx, st, di, si, caps):
+            _take(ctx, st, di, si)
+            if backup != COVERED:
+                _take(ctx, st, *backup)
     order = sorted(
         (si for si, s in enumerate(ctx.shifts) if s.needed_always),
         key=lambda i: (ctx.shifts[i].t0, ctx.shifts[i].type_id),
     )
     for si in order:
         s = ctx.shifts[si]
-        for _ in range(s.doctors):
+        seated = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in st.assigned)
+        for _ in range(s.doctors - seated):
             ranked = sorted(
                 (
                     di
@@ -162,3 +197,66 @@ def _backup_for(
         if ranked:
             return ranked[0], ti
     return None
+
+
+def _drop(ctx: BuildCtx, st: _State, di: int, si: int) -> None:
+    s = ctx.shifts[si]
+    st.duties[di].remove(si)
+    st.days[di] = {ctx.shifts[o].date.toordinal() for o in st.duties[di]}
+    st.points[di] -= s.points
+    st.total -= s.points
+    st.assigned.discard((di, si))
+    if s.is_night:
+        st.nights[di] -= 1
+    st.weekends[di] = {
+        tuple(ctx.shifts[o].date.isocalendar())[:2]  # type: ignore[misc]
+        for o in st.duties[di]
+        if ctx.shifts[o].date.weekday() >= 5
+    }
+
+
+def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int = 2000) -> set[Pair]:
+    """Move single duties from doctors above their fair share to doctors below it while that
+    narrows the gap and every rule still holds. Only primary duties that need no back-up on
+    either side move, so competence pairing is never touched. A quick local search that gives
+    the CP-SAT search a fair starting point after a change (what-if, re-plan)."""
+    st = _State()
+    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        _take(ctx, st, di, si)
+    caps = _caps(ctx)
+    index = {d.id: di for di, d in enumerate(ctx.doctors)}
+    compared = [index[d] for d in b.weights if d in index]
+    goal = {index[d]: t for d, t in targets(b, sum(st.points[index[d]] for d in b.weights)).items()}
+    for _ in range(max_moves):
+        dev = {di: st.points[di] - goal[di] for di in compared}
+        moved = False
+        for o in sorted(compared, key=lambda di: (-dev[di], di)):
+            if dev[o] <= 0:
+                break
+            for si in sorted(st.duties[o], key=lambda i: -ctx.shifts[i].points):
+                s = ctx.shifts[si]
+                if s.role != Role.primary or not ctx.competent.get((o, si), True):
+                    continue
+                before = max(abs(dev[o]), 0.0)
+                for u in sorted(compared, key=lambda di: (dev[di], di)):
+                    if dev[u] >= 0:
+                        break
+                    if (u, si) not in ctx.x or not ctx.competent.get((u, si), True):
+                        continue
+                    if max(abs(dev[o] - s.points), abs(dev[u] + s.points)) >= max(
+                        before, abs(dev[u])
+                    ):
+                        continue
+                    _drop(ctx, st, o, si)
+                    if _fits(ctx, st, u, si, caps):
+                        _take(ctx, st, u, si)
+                        moved = True
+                        break
+                    _take(ctx, st, o, si)
+                if moved:
+                    break
+            if moved:
+                break
+        if not moved:
+            break
+    return set(st.assigned)

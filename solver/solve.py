@@ -19,9 +19,10 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from roster.exchange import Assignment, Roster
+from roster.fairness import targets
 from roster.instance import Instance
 from solver.builders import BUILDERS, Penalty
-from solver.construct import construct
+from solver.construct import construct, deviation, rebalance
 from solver.context import BuildCtx, create_variables
 from solver.objectives import (
     Stage,
@@ -449,13 +450,16 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             budget = options.time_limit * share / total_share
         else:
             budget = left * share / remaining_share if remaining_share > 0 else left
+            if name == "coverage":  # a hole matters more than any fairness: take what it needs
+                budget = max(budget, 0.5 * left)
         remaining_share -= share
         stage = make()
         slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
+        floor = unavoidable_holes(ctx) if name == "coverage" else 0
         if stage.guide is not None and best is not None:
             out = _solve_guided(ctx, stage, options, budget, started, best, slack)
         else:
-            out = _run(ctx, ctx.model, stage, options, budget, started, best or start)
+            out = _run(ctx, ctx.model, stage, options, budget, started, best or start, floor)
             if out.solution is not None:
                 ctx.model.add(stage.objective <= int(round(out.value)) + slack)
         status = STATUS.get(out.code, "unknown")
@@ -471,6 +475,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
                 options.progress(name, value, bound, time.monotonic() - started)
             continue
         result.stages.append(StageResult(name, status, None, None, out.seconds))
+        if best is None and out.code != cp_model.INFEASIBLE and _rule_clean(ctx, start):
+            # No time left to search, but the starting roster keeps every rule (the checker
+            # says so): it stands, as the greedy peer's roster would.
+            holes = _missing(ctx, {p for p, v in ctx.x.items() if start[v.index]})
+            result.stages[-1] = StageResult(name, "start", float(holes), None, out.seconds)
+            best = start
+            break
         if best is None:
             result.status = "infeasible" if out.code == cp_model.INFEASIBLE else "no_solution"
             if out.code == cp_model.INFEASIBLE:
@@ -487,6 +498,34 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     result.status = "optimal" if all_optimal else "feasible"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _rule_clean(ctx: BuildCtx, solution: list[int]) -> bool:
+    """True when the checker (the independent oracle) finds no hard-rule breach other than
+    holes in this solution's roster."""
+    from roster.checker import check
+
+    found = check(ctx.instance, _roster_from(ctx, solution))
+    return all(f.rule == "coverage" for f in found.breaches)
+
+
+def _missing(ctx: BuildCtx, pairs: set[tuple[int, int]]) -> int:
+    seated: dict[int, int] = {}
+    for _, si in pairs:
+        seated[si] = seated.get(si, 0) + 1
+    return sum(
+        max(0, s.doctors - seated.get(si, 0)) for si, s in enumerate(ctx.shifts) if s.needed_always
+    )
+
+
+def unavoidable_holes(ctx: BuildCtx) -> int:
+    """Missing doctors no roster can avoid: always-needed shifts with too few eligible
+    doctors. The coverage stage stops as soon as it reaches this."""
+    return sum(
+        max(0, s.doctors - len(ctx.by_shift.get(si, [])))
+        for si, s in enumerate(ctx.shifts)
+        if s.needed_always
+    )
 
 
 def _deadline(started: float, options: SolveOptions, variables: int) -> float:
@@ -509,7 +548,27 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
     allows), else the greedy construction. Holes fill what is missing."""
     if options.previous is not None:
         keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
-        pairs = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+        kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+        # What the previous roster still allows, its empty seats filled greedily; a fresh
+        # greedy roster instead when that leaves fewer holes (coverage comes first).
+        # Three candidates, best by the stage order (holes, then fairness, then changes):
+        # everything kept; kept up to each doctor's new fair share (what a change took from
+        # or gave to the others is rebalanced); and a fresh greedy roster.
+        b = fairness_basis(ctx)
+        needed = sum(s.points * s.doctors for s in ctx.shifts if s.needed_always)
+        share = targets(b, needed)
+        top = max((s.points for s in ctx.shifts), default=0)
+        up_to = {di: share[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in share}
+        candidates = [
+            construct(ctx, b, kept),
+            construct(ctx, b, kept, up_to),
+            construct(ctx, b),
+        ]
+        candidates.append(rebalance(ctx, b, candidates[1]))
+        pairs = min(
+            candidates,
+            key=lambda c: (_missing(ctx, c), round(deviation(ctx, b, c), 3), len(kept - c)),
+        )
     else:
         pairs = construct(ctx, fairness_basis(ctx))
     solution = [0] * len(ctx.model.proto.variables)

@@ -1,0 +1,131 @@
+"""What-if runs on tiny instances whose answer is known by construction. Every roster goes
+through the checker (the oracle)."""
+
+from __future__ import annotations
+
+from roster.checker import check
+from roster.comparison import compare, verdict
+from roster.exchange import Roster
+from roster.instance import Instance
+from roster.scenarios import Scenario, parse_scenarios_text
+from solver.solve import SolveOptions, solve
+from solver.whatif import run_whatif
+from tests.factories import D, make_doctor, make_instance, make_shift_type, override
+from tests.roster.test_scenarios import two_pools
+
+
+def solved(inst: Instance) -> Roster:
+    result = solve(inst, SolveOptions(time_limit=10, seed=1))
+    assert result.roster is not None
+    assert not check(inst, result.roster).breaches
+    return result.roster
+
+
+def one(text: str) -> Scenario:
+    (s,) = parse_scenarios_text("scenarios:\n" + text)
+    return s
+
+
+def test_whatif_exempt_moves_the_duties_to_the_same_pool_only() -> None:
+    inst = two_pools()
+    base = solved(inst)
+    result = run_whatif(
+        inst, [one("  - name: a1 fri\n    changes:\n      - {exempt: a1}\n")], base,
+        scenario_seconds=10,
+    )  # fmt: skip
+    (o,) = result.outcomes
+    assert o.roster is not None and o.instance is not None and o.comparison is not None
+    assert not check(o.instance, o.roster).breaches
+    rows = {r.id: r for r in o.comparison.doctors}
+    assert rows["a1"].after is not None and rows["a1"].after.shifts == 0
+    kveld = sum(1 for s in inst.shifts if s.type_id == "kveld")
+    assert rows["a2"].after.shifts + rows["a3"].after.shifts == kveld  # type: ignore[union-attr]
+    # m2's doctors cannot take kveld: their duties do not change.
+    for b in ("b1", "b2"):
+        assert rows[b].shifts_diff == 0
+    # a1's duties went to a2 and a3, about evenly.
+    assert abs(rows["a2"].after.points - rows["a3"].after.points) <= 2  # type: ignore[union-attr]
+    assert o.comparison.uncovered_after.total == 0
+    assert "a1 fri:" in o.verdict and "Lege a1" in o.verdict
+
+
+def test_whatif_remove_municipality_removes_its_doctors_and_its_shifts() -> None:
+    inst = two_pools()
+    base = solved(inst)
+    result = run_whatif(
+        inst, [one("  - name: m2 ut\n    changes:\n      - {remove_municipality: m2}\n")], base
+    )
+    (o,) = result.outcomes
+    assert o.roster is not None and o.instance is not None and o.comparison is not None
+    assert not check(o.instance, o.roster).breaches
+    assert all(a.shift_id.endswith(":kveld") for a in o.roster.assignments)
+    assert {a.doctor_id for a in o.roster.assignments} <= {"a1", "a2", "a3"}
+    munis = {r.id: r for r in o.comparison.municipalities}
+    assert munis["m2"].after is None and munis["m1"].shifts_diff == 0
+    assert "Sjøbygd ute" in o.verdict
+
+
+def test_whatif_scaling_everyones_share_changes_nobodys_share_of_burden() -> None:
+    inst = make_instance(
+        doctors=(make_doctor("d1"), make_doctor("d2", share=0.5), make_doctor("d3")),
+        shift_types=(make_shift_type("kveld"),),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 24),
+        overrides=(override("min_gap_days", days=1),),
+    )
+    base = solved(inst)
+    result = run_whatif(
+        inst, [one("  - name: +20 %\n    changes:\n      - {scale_share: 1.2}\n")], base
+    )
+    (o,) = result.outcomes
+    assert o.comparison is not None and o.roster is not None and o.instance is not None
+    assert not check(o.instance, o.roster).breaches
+    for r in o.comparison.doctors:
+        assert r.before is not None and r.after is not None
+        assert r.after.target == r.before.target
+    assert "ingen endring i rettferdig andel" in o.verdict
+
+
+def test_whatif_invalid_scenario_is_reported_not_raised() -> None:
+    inst = two_pools()
+    result = run_whatif(
+        inst, [one("  - name: Feil\n    changes:\n      - {exempt: nobody}\n")], solved(inst)
+    )
+    (o,) = result.outcomes
+    assert o.status == "invalid" and o.comparison is None
+    assert "ukjent lege «nobody»" in o.verdict
+
+
+def test_whatif_impossible_scenario_is_explained() -> None:
+    """An agreed number of duties (fixed_shifts) that the new cap on duties forbids."""
+    inst = make_instance(
+        doctors=(make_doctor("d1", fixed_shifts=3), make_doctor("d2")),
+        shift_types=(make_shift_type("kveld"),),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 10),
+        overrides=(override("min_gap_days", days=1),),
+    )
+    result = run_whatif(
+        inst,
+        [one("  - name: Tak\n    changes:\n      - {rule: max_duties, params: {max: 1}}\n")],
+        solved(inst),
+        scenario_seconds=5,
+    )
+    (o,) = result.outcomes
+    assert o.status == "infeasible" and o.comparison is None
+    assert o.problems, "the solver's explanation is passed on"
+    assert o.verdict.startswith("Tak: ingen mulig plan – ")
+
+
+def test_compare_and_verdict_count_uncovered_nights() -> None:
+    night = make_shift_type("natt", period="night", start="23:00", end="08:00", points=3)
+    inst = make_instance(shift_types=(night,), start=D(2027, 1, 4), end=D(2027, 1, 5))
+    full = Roster.model_validate(
+        {"assignments": [{"shift_id": s.id, "doctor_id": "d1"} for s in inst.shifts[:1]]
+         + [{"shift_id": s.id, "doctor_id": "d2"} for s in inst.shifts[1:]]}
+    )  # fmt: skip
+    empty = Roster()
+    c = compare((inst, full), (inst, empty))
+    assert c.uncovered_before.total == 0
+    assert c.uncovered_after.total == 2 and c.uncovered_after.nights == 2
+    assert verdict("Ingen", c).endswith("2 netter uten lege")

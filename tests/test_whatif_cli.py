@@ -1,0 +1,99 @@
+"""`legevakt whatif`: tables in Norwegian, CSV and JSON for machines, a chart, and clear
+messages (with lines) for bad scenario files. Runs on the small example."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from legevakt.cli import app
+from roster.comparison import CSV_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ROOT / "examples" / "small" / "instance.yaml"
+
+SCENARIOS = """scenarios:
+  - name: Fv-02 fritatt for netter
+    changes:
+      - {exempt: fv-02, scope: nights}
+  - name: To nye leger
+    changes:
+      - {add_doctors: 2, municipality: fjellvik}
+"""
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def baseline(tmp_path: Path) -> Path:
+    code, out, _ = run("solve", SMALL, "--out", tmp_path / "plan", "--time-limit", "10")
+    assert code == 0, out
+    return tmp_path / "plan" / "roster.csv"
+
+
+def test_whatif_table_answers_in_norwegian_and_draws_a_chart(tmp_path: Path) -> None:
+    file = tmp_path / "hva.yaml"
+    file.write_text(SCENARIOS, encoding="utf-8")
+    chart = tmp_path / "belastning.png"
+    code, out, err = run(
+        "whatif", SMALL, "--scenario", file, "--baseline", baseline(tmp_path), "--chart", chart
+    )
+    assert code == 0, out + err
+    assert "Grunnlag: gjeldende plan fra fil." in out
+    assert "Scenario: Fv-02 fritatt for netter" in out
+    assert "Rettf. andel" in out and "Kommuner" in out
+    answers = out.split("Svar:")[1].strip().splitlines()
+    assert answers[0].strip().startswith("Fv-02 fritatt for netter: ")
+    assert "2 nye leger tar" in answers[1]
+    assert "Traceback" not in out + err
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_whatif_csv_and_json_for_machines(tmp_path: Path) -> None:
+    base = baseline(tmp_path)
+    code, out, _ = run(
+        "whatif", SMALL, "--baseline", base, "--exempt", "fv-03", "--from", "01.02.2027",
+        "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    fv03 = next(r for r in rows if r["id"] == "fv-03" and r["level"] == "doctor")
+    assert int(fv03["shifts_after"]) < int(fv03["shifts_before"])
+    assert {r["scenario"] for r in rows} == {"fv-03 fritatt fra 01.02.2027"}
+    code, out, _ = run(
+        "whatif", SMALL, "--baseline", base, "--remove-doctor", "fv-05", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    (s,) = data["scenarios"]
+    assert s["status"] in ("optimal", "feasible")
+    assert s["comparison"]["uncovered_after"]["total"] == 0
+    assert s["verdict"].startswith("uten fv-05: ")
+
+
+def test_whatif_bad_scenario_file_names_the_line_and_exits_2(tmp_path: Path) -> None:
+    file = tmp_path / "hva.yaml"
+    file.write_text("scenarios:\n  - name: X\n    changes:\n      - {exemt: fv-02}\n", "utf-8")
+    code, out, err = run("whatif", SMALL, "--scenario", file)
+    assert code == 2
+    assert "hva.yaml, linje 4" in err and "ingen kjent endring" in err
+    assert "Traceback" not in out + err
+
+
+def test_whatif_unknown_doctor_in_quick_flag_exits_2_with_message(tmp_path: Path) -> None:
+    code, out, err = run("whatif", SMALL, "--baseline", baseline(tmp_path), "--exempt", "nn")
+    assert code == 2
+    assert "ukjent lege «nn»" in out
+    assert "kan ikke beregnes" in out
+
+
+def test_whatif_needs_a_question() -> None:
+    code, _, err = run("whatif", SMALL)
+    assert code == 2 and "oppgi en scenariofil" in err
