@@ -52,6 +52,7 @@ DETERMINISTIC_SIZES = {"S", "M", "INNHERRED"}
 CATEGORIES = ("night", "weekend", "big_holiday")
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 TRIED_HEADING = "## What we tried"
+WHATIF_HEADING = "## What-if (bench/whatif.py)"  # written by bench/whatif.py, kept here
 
 
 def make_instance(size: str, seed: int) -> Instance:
@@ -470,6 +471,19 @@ def kept_tried_section() -> str:
     return TRIED_HEADING + (rest if end < 0 else rest[: end + 1]).rstrip() + "\n"
 
 
+def kept_section(heading: str) -> str:
+    """A section of the current RESULTS.md written by another script, kept as written."""
+    if not RESULTS_MD.exists():
+        return ""
+    text = RESULTS_MD.read_text(encoding="utf-8")
+    at = text.find(heading)
+    if at < 0:
+        return ""
+    rest = text[at + len(heading) :]
+    end = rest.find("\n## ")
+    return heading + (rest if end < 0 else rest[: end + 1]).rstrip() + "\n"
+
+
 def results_markdown(rows: list[Row], sizes: list[str], command: str) -> str:
     ratio_rows = [c for c in (ratio_cells(s, rows) for s in sizes) if c]
     goal_rows = [[g, met, ev] for g, met, ev in goals(rows)]
@@ -525,6 +539,7 @@ def results_markdown(rows: list[Row], sizes: list[str], command: str) -> str:
             "",
             kept_tried_section().rstrip(),
             "",
+            *([kept_section(WHATIF_HEADING).rstrip(), ""] if kept_section(WHATIF_HEADING) else []),
         ]
     )
 

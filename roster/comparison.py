@@ -10,7 +10,7 @@ from typing import Any
 
 from roster.calendar import Shift
 from roster.exchange import Roster, holes
-from roster.fairness import evaluate
+from roster.fairness import FairnessReport, evaluate
 from roster.glossary import number_no
 from roster.instance import Instance
 from roster.model import Mode
@@ -113,8 +113,10 @@ def _load(raw: dict[str, float], target: float | None) -> Load:
     )
 
 
-def loads(instance: Instance, roster: Roster) -> tuple[dict[str, Load], dict[str, Load]]:
-    """Per doctor id and per municipality id."""
+def loads(
+    instance: Instance, roster: Roster, report: FairnessReport | None = None
+) -> tuple[dict[str, Load], dict[str, Load]]:
+    """Per doctor id and per municipality id (`report`: evaluate(instance, roster), if known)."""
     shifts = {s.id: s for s in instance.shifts}
     per_doctor = {d.id: _empty() for d in instance.doctors}
     per_muni = {m.id: _empty() for m in instance.legevakt.municipalities}
@@ -125,7 +127,8 @@ def loads(instance: Instance, roster: Roster) -> tuple[dict[str, Load], dict[str
             continue
         _add(per_doctor[a.doctor_id], s)
         _add(per_muni[muni_of[a.doctor_id]], s)
-    targets = {d.doctor_id: d.target for d in evaluate(instance, roster).doctors}
+    report = report or evaluate(instance, roster)
+    targets = {d.doctor_id: d.target for d in report.doctors}
     # A doctor with no fair share at all (exempt from every shift) has a share of 0; one with
     # an agreed number of shifts (fixed_shifts) has none to compare.
     agreed = {d.id for d in instance.doctors if d.fixed_shifts is not None}
@@ -146,11 +149,18 @@ def uncovered(instance: Instance, roster: Roster) -> Uncovered:
 
 
 def compare(
-    before: tuple[Instance, Roster], after: tuple[Instance, Roster], breaches_after: int = 0
+    before: tuple[Instance, Roster],
+    after: tuple[Instance, Roster],
+    breaches_after: int = 0,
+    before_report: FairnessReport | None = None,
 ) -> Comparison:
+    """`before_report`: evaluate() of the before side, when the caller has it already (a
+    what-if run compares many scenarios with one baseline)."""
     (i0, r0), (i1, r1) = before, after
-    d0, m0 = loads(i0, r0)
-    d1, m1 = loads(i1, r1)
+    f0 = before_report or evaluate(i0, r0)
+    f1 = evaluate(i1, r1)
+    d0, m0 = loads(i0, r0, f0)
+    d1, m1 = loads(i1, r1, f1)
     doctors0 = {d.id: d for d in i0.doctors}
     doctors1 = {d.id: d for d in i1.doctors}
     muni_names = {m.id: m.name for m in (*i0.legevakt.municipalities, *i1.legevakt.municipalities)}
@@ -183,8 +193,8 @@ def compare(
         municipalities=muni_rows,
         uncovered_before=uncovered(i0, r0),
         uncovered_after=uncovered(i1, r1),
-        max_deviation_before=evaluate(i0, r0).max_deviation,
-        max_deviation_after=evaluate(i1, r1).max_deviation,
+        max_deviation_before=f0.max_deviation,
+        max_deviation_after=f1.max_deviation,
         breaches_after=breaches_after,
     )
 
@@ -197,6 +207,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 
 
 def _signed(value: float, decimals: int = 1) -> str:
+    value = round(value, decimals)
     text = number_no(abs(value), decimals)
     return ("+" if value > 0 else "−" if value < 0 else "±") + text
 
@@ -247,8 +258,8 @@ def verdict(name: str, c: Comparison) -> str:
     odd = [(d, r) for d, r in _target_diffs(c.doctors) if abs(d - typical) >= 2]
     if odd:
         d, r = max(odd, key=lambda dr: (abs(dr[0] - typical), dr[1].name))
-        more = f" ({len(odd)} leger endres over 2 poeng mer enn snittet)" if len(odd) > 1 else ""
-        parts.append(f"{r.name} {_signed(d)} poeng{more}")
+        more = f"; {len(odd)} leger skiller seg ut med over 2 poeng" if len(odd) > 1 else ""
+        parts.append(f"mest annerledes: {r.name} {_signed(d)} poeng{more}")
     gone = [r.name for r in c.municipalities if r.after is None]
     if gone:
         parts.append(f"{', '.join(gone)} ute")

@@ -359,4 +359,9 @@ def penalty_stage(name: str, penalties: list[Penalty]) -> Stage:
 
 
 def fairness_basis(ctx: BuildCtx) -> Basis:
-    return basis(ctx.instance)
+    """The instance's fairness basis, computed once per build (it walks every pair)."""
+    cached: Basis | None = getattr(ctx, "_basis", None)
+    if cached is None:
+        cached = basis(ctx.instance)
+        ctx._basis = cached  # type: ignore[attr-defined]
+    return cached

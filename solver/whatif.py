@@ -15,13 +15,14 @@ from roster.checker import check
 from roster.comparison import Comparison, compare, verdict
 from roster.errors import InputError
 from roster.exchange import Roster
+from roster.fairness import FairnessReport, evaluate
 from roster.instance import Instance
 from roster.scenarios import Scenario, apply
 from solver.solve import SolveOptions, SolveResult, solve
 
 #: Seconds per scenario and for the baseline when no roster is given. A one-doctor change on
 #: Innherred settles well inside the scenario limit (bench/RESULTS.md).
-SCENARIO_SECONDS = 4.0
+SCENARIO_SECONDS = 3.5
 BASELINE_SECONDS = 15.0
 
 
@@ -85,11 +86,14 @@ def run_whatif(
             raise InputError([])  # pragma: no cover - the baseline instance was valid
         baseline, status = result.roster, result.status
     base_check = check(instance, baseline)
+    base_report = evaluate(instance, baseline)
     outcomes = []
     for scenario in scenarios:
         if progress:
             progress(scenario.name)
-        outcomes.append(_run_one(instance, baseline, scenario, scenario_seconds, seed, workers))
+        outcomes.append(
+            _run_one(instance, baseline, base_report, scenario, scenario_seconds, seed, workers)
+        )
     return WhatIfResult(
         baseline=baseline,
         baseline_status=status,
@@ -102,6 +106,7 @@ def run_whatif(
 def _run_one(
     instance: Instance,
     baseline: Roster,
+    base_report: FairnessReport,
     scenario: Scenario,
     seconds: float,
     seed: int,
@@ -126,7 +131,7 @@ def _run_one(
         checked = check(changed, result.roster)
         out.roster = result.roster
         out.comparison = compare(
-            (instance, baseline), (changed, result.roster), len(checked.breaches)
+            (instance, baseline), (changed, result.roster), len(checked.breaches), base_report
         )
     out.seconds = time.monotonic() - started
     return out
