@@ -17,16 +17,18 @@ from functools import cached_property
 from roster.calendar import Shift
 from roster.eligibility import (
     absence_during,
+    big_holiday_year,
     competent_alone,
     courses_valid,
     exemption_rule,
     in_pool,
     practice_window,
+    wish_matches,
 )
 from roster.exchange import Roster
 from roster.glossary import ABSENCE_NO, describe_shift, number_no
 from roster.instance import Instance
-from roster.model import BigHoliday, Doctor, Mode, Role, StrictModel
+from roster.model import Doctor, Mode, Role, StrictModel
 from roster.rules import (
     SOFT_RULES,
     BigHolidayRotationParams,
@@ -447,11 +449,6 @@ def check_fixed_shifts(c: Ctx) -> list[Finding]:
     return out
 
 
-def big_holiday_year(day: dt.date, holiday: BigHoliday) -> int:
-    """New Year belongs to the year of its eve: 1 Jan 2027 is the New Year of 2026."""
-    return day.year - 1 if holiday == BigHoliday.new_year and day.month == 1 else day.year
-
-
 def check_big_holiday_rotation(c: Ctx) -> list[Finding]:
     out = []
     seen = {(h.doctor, h.holiday, h.year) for h in c.instance.history.big_holidays}
@@ -463,14 +460,6 @@ def check_big_holiday_rotation(c: Ctx) -> list[Finding]:
         if any((d.id, s.big_holiday, year - k) in seen for k in range(1, p.years + 1)):
             out.append(c.finding("big_holiday_rotation", "hadde samme høytid i fjor", s, d))
     return out
-
-
-def wish_matches(
-    wish_start: dt.date | None, wish_end: dt.date | None, types: tuple[str, ...], s: Shift
-) -> bool:
-    if wish_start is not None and not (wish_start <= s.date <= (wish_end or wish_start)):
-        return False
-    return not types or s.type_id in types
 
 
 def check_wishes(c: Ctx) -> list[Finding]:

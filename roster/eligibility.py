@@ -16,6 +16,7 @@ from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
 from roster.model import (
     Absence,
     AbsenceKind,
+    BigHoliday,
     DayKind,
     Doctor,
     Exemption,
@@ -239,3 +240,16 @@ def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | N
     if not courses_valid(doctor, shift.date, rules):
         return "courses_required"
     return None
+
+
+def big_holiday_year(day: dt.date, holiday: BigHoliday) -> int:
+    """New Year belongs to the year of its eve: 1 Jan 2027 is the New Year of 2026."""
+    return day.year - 1 if holiday == BigHoliday.new_year and day.month == 1 else day.year
+
+
+def wish_matches(
+    wish_start: dt.date | None, wish_end: dt.date | None, types: tuple[str, ...], s: Shift
+) -> bool:
+    if wish_start is not None and not (wish_start <= s.date <= (wish_end or wish_start)):
+        return False
+    return not types or s.type_id in types

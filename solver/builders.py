@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
-from roster.checker import big_holiday_year, wish_matches
+from roster.eligibility import big_holiday_year, wish_matches
 from roster.model import Mode, Role
 from roster.rules import (
     BigHolidayRotationParams,

@@ -52,12 +52,7 @@ PER_DOCTOR_RULES = (
 )
 
 
-def _static_word(instance: Instance, doctor: Doctor, shift: Shift) -> str | None:
-    ctx = _ctx_cache.get(id(instance))
-    if ctx is None:
-        ctx = BuildCtx(instance)
-        _ctx_cache.clear()
-        _ctx_cache[id(instance)] = ctx
+def _static_word(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
     reason = static_reason(ctx, doctor, shift)
     if reason is None:
         return None
@@ -69,9 +64,6 @@ def _static_word(instance: Instance, doctor: Doctor, shift: Shift) -> str | None
     if reason == "competence_backup":
         return "kan ikke være alene og ingen bakvakt"
     return REASON_NO.get(reason, reason)
-
-
-_ctx_cache: dict[int, BuildCtx] = {}
 
 
 def _dynamic_word(instance: Instance, roster: Roster, doctor: Doctor, shift: Shift) -> str:
@@ -86,13 +78,17 @@ def _dynamic_word(instance: Instance, roster: Roster, doctor: Doctor, shift: Shi
     return "ledig, men da kan ikke andre vakter dekkes"
 
 
-def hole_reasons(instance: Instance, roster: Roster, shift: Shift) -> Counter[str]:
+def hole_reasons(
+    instance: Instance, roster: Roster, shift: Shift, ctx: BuildCtx | None = None
+) -> Counter[str]:
+    """Why each doctor not on the shift could not take it, counted by reason."""
+    ctx = ctx or BuildCtx(instance)
     assigned = set(roster.by_shift().get(shift.id, []))
     counts: Counter[str] = Counter()
     for d in instance.doctors:
         if d.id in assigned:
             continue
-        word = _static_word(instance, d, shift) or _dynamic_word(instance, roster, d, shift)
+        word = _static_word(ctx, d, shift) or _dynamic_word(instance, roster, d, shift)
         counts[word] += 1
     return counts
 
@@ -102,8 +98,9 @@ def explain_holes(instance: Instance, roster: Roster) -> list[str]:
     from roster.exchange import holes
 
     lines = []
+    ctx = BuildCtx(instance)  # static reasons only: no variables are made
     for shift, missing in holes(instance, roster):
-        counts = hole_reasons(instance, roster, shift)
+        counts = hole_reasons(instance, roster, shift, ctx)
         detail = ", ".join(f"{n} {word}" for word, n in counts.most_common())
         who = "ingen kan ta vakten" if missing == shift.doctors else f"mangler {missing} lege(r)"
         lines.append(f"{shift.date.isoformat()} {shift.label.lower()}: {who} ({detail})")
@@ -146,8 +143,8 @@ def explain_infeasible(instance: Instance, options: SolveOptions) -> list[str]:
         rule, _, doctor_id = g.partition(":")
         if rule == "fixed_shifts" and instance.has_doctor(doctor_id):
             d = instance.doctor(doctor_id)
-            possible = [s for s in instance.shifts if _static_word(instance, d, s) is None]
-            blocked = Counter(w for s in instance.shifts if (w := _static_word(instance, d, s)))
+            possible = [s for s in instance.shifts if _static_word(ctx, d, s) is None]
+            blocked = Counter(w for s in instance.shifts if (w := _static_word(ctx, d, s)))
             detail = ", ".join(f"{n} {w}" for w, n in blocked.most_common(4))
             suffix = f" ({detail})" if detail else ""
             lines.append(
