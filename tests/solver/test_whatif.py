@@ -129,3 +129,37 @@ def test_compare_and_verdict_count_uncovered_nights() -> None:
     assert c.uncovered_before.total == 0
     assert c.uncovered_after.total == 2 and c.uncovered_after.nights == 2
     assert verdict("Ingen", c).endswith("2 netter uten lege")
+
+
+def test_replan_start_keeps_backup_pairing_when_the_backup_leaves() -> None:
+    """The re-plan starts from the old roster. A kept LIS1 primary whose back-up is gone gets
+    a new back-up or loses the duty: the starting roster keeps every rule by itself."""
+    from roster.exchange import Assignment
+    from solver.construct import construct
+    from solver.objectives import fairness_basis
+    from solver.solve import build
+    from tests.solver.test_builders import BACKUP, EVENING, LIS1, NO_GAP
+
+    inst = make_instance(
+        doctors=(LIS1, make_doctor("d1"), make_doctor("d2"), make_doctor("d3")),
+        shift_types=(EVENING, BACKUP),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 17),
+        overrides=(NO_GAP,),
+    )
+    ctx, _ = build(inst, SolveOptions(time_limit=5))
+    index = {d.id: i for i, d in enumerate(ctx.doctors)}
+    kveld = [si for si, s in enumerate(ctx.shifts) if s.type_id == "kveld"]
+    # The old roster without its back-ups: the LIS1 doctor alone on every other evening.
+    keep = {(index["lis"] if k % 2 else index["d1"], si) for k, si in enumerate(kveld)}
+    pairs = construct(ctx, fairness_basis(ctx), keep)
+    roster = Roster(
+        assignments=tuple(
+            Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)
+            for di, si in sorted(pairs)
+        )
+    )
+    assert not check(inst, roster).breaches
+    lis = {ctx.shifts[si].date for di, si in pairs if di == index["lis"]}
+    backed = {ctx.shifts[si].date for _, si in pairs if ctx.shifts[si].type_id == "bakvakt"}
+    assert lis and lis <= backed, "kept LIS1 evenings are kept, with a back-up"
