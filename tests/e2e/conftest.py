@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.web.conftest import make_app
+from tests.web.conftest import app_from_template, build_template
 
 
 @dataclass
@@ -28,9 +28,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("template") / "e2e.sqlite")
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = make_app(f"sqlite:///{tmp_path / 'e2e.sqlite'}")
+def live_server(tmp_path: Path, template_db: Path) -> Iterator[LiveServer]:
+    app = app_from_template(template_db, tmp_path)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

@@ -4,6 +4,7 @@ logged-in page client, and a solved example plan."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,30 @@ def make_app(url: str) -> Any:
     return app
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the test leader, made once and copied for each test."""
+    return build_template(tmp_path_factory.mktemp("template") / "web.sqlite")
+
+
+def build_template(path: Path) -> Path:
+    application = make_app(f"sqlite:///{path}")
+    application.state.runner.shutdown()
+    application.state.engine.dispose()
+    return path
+
+
+def app_from_template(template: Path, folder: Path) -> Any:
+    target = folder / "web.sqlite"
+    shutil.copyfile(template, target)
+    return create_app(
+        Settings(database_url=f"sqlite:///{target}", time_limit=TIME_LIMIT, solver_workers=2)
+    )
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Any]:
-    application = make_app(f"sqlite:///{tmp_path / 'web.sqlite'}")
+def app(tmp_path: Path, template_db: Path) -> Iterator[Any]:
+    application = app_from_template(template_db, tmp_path)
     yield application
     application.state.runner.shutdown()
     application.state.engine.dispose()
