@@ -257,6 +257,53 @@ def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int = 2000) 
                     break
             if moved:
                 break
-        if not moved:
+        if not moved and not _swap(ctx, st, compared, dev, caps):
             break
     return set(st.assigned)
+
+
+def _movable(ctx: BuildCtx, di: int, si: int) -> bool:
+    return ctx.shifts[si].role == Role.primary and ctx.competent.get((di, si), True)
+
+
+def _swap(
+    ctx: BuildCtx,
+    st: _State,
+    compared: list[int],
+    dev: dict[int, float],
+    caps: dict[str, int | None],
+    over_tried: int = 3,
+) -> bool:
+    """Exchange a duty of a doctor above fair share for a lighter duty of one below it, when
+    that narrows the gap for both and every rule holds. True if one was made."""
+    for o in sorted(compared, key=lambda di: (-dev[di], di))[:over_tried]:
+        if dev[o] <= 0:
+            return False
+        for u in sorted(compared, key=lambda di: (dev[di], di)):
+            if dev[u] >= 0:
+                break
+            worst = max(abs(dev[o]), abs(dev[u]))
+            for so in sorted(st.duties[o], key=lambda i: -ctx.shifts[i].points):
+                if not _movable(ctx, o, so) or (u, so) not in ctx.x:
+                    continue
+                if not ctx.competent.get((u, so), True):
+                    continue
+                for su in list(st.duties[u]):
+                    delta = ctx.shifts[so].points - ctx.shifts[su].points
+                    if delta <= 0 or not _movable(ctx, u, su) or (o, su) not in ctx.x:
+                        continue
+                    if not ctx.competent.get((o, su), True):
+                        continue
+                    if max(abs(dev[o] - delta), abs(dev[u] + delta)) >= worst:
+                        continue
+                    _drop(ctx, st, o, so)
+                    _drop(ctx, st, u, su)
+                    if _fits(ctx, st, u, so, caps):
+                        _take(ctx, st, u, so)
+                        if _fits(ctx, st, o, su, caps):
+                            _take(ctx, st, o, su)
+                            return True
+                        _drop(ctx, st, u, so)
+                    _take(ctx, st, o, so)
+                    _take(ctx, st, u, su)
+    return False
