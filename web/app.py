@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.state.engine = engine
     app.state.sessions = factory
     app.state.runner = job_runner
+    app.state.feed_cache = OrderedDict()  # web.feeds: calendar bodies of published versions
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         number_no=number_no, date_no=views.date_no, when_no=views.when_no, csrf_token=csrf_token

@@ -10,6 +10,7 @@ gives the same bytes and ETag.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
 from web.deps import db
+from web.models import PublishedVersion
 from web.store import (
     feed_calendar,
     find_feed,
@@ -31,6 +33,26 @@ def _gone() -> Response:
     return PlainTextResponse("Finnes ikke.", status_code=404)
 
 
+#: Bodies kept per app: a published version never changes, so neither does its calendar.
+CACHE_SIZE = 256
+
+
+def _cached_body(
+    request: Request, s: Session, version: PublishedVersion, doctor_id: str | None
+) -> bytes:
+    cache: OrderedDict[tuple[int, str, str | None], bytes] = request.app.state.feed_cache
+    key = (version.id, version.published_at.isoformat(), doctor_id)
+    body = cache.get(key)
+    if body is None:
+        body = feed_calendar(s, version, doctor_id)
+        cache[key] = body
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return body
+
+
 @router.api_route("/kalender/{token}.ics", methods=["GET", "HEAD"], name="feed")
 def feed(token: str, request: Request, s: Session = Depends(db)) -> Response:
     row = find_feed(s, token)
@@ -42,7 +64,7 @@ def feed(token: str, request: Request, s: Session = Depends(db)) -> Response:
     instance = instance_from_text(version.instance_yaml)
     if row.doctor_id is not None and not instance.has_doctor(row.doctor_id):
         return _gone()
-    body = feed_calendar(s, version, row.doctor_id)
+    body = _cached_body(request, s, version, row.doctor_id)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     modified = version.published_at.replace(microsecond=0)
     headers = {

@@ -185,3 +185,33 @@ def test_second_version_can_be_compared_with_the_first(
     assert name in page
     # version 1 is unchanged and still readable
     assert client.get("/legevakter/fjellvik/versjoner/1/kalender?maned=2027-01").status_code == 200
+
+
+def test_whole_legevakt_feed_link_can_be_rotated_from_the_page(
+    app: Any, pages: tuple[TestClient, str]
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    page = client.get("/legevakter/fjellvik").text
+    assert "har ingen aktiv lenke" in page
+    r = client.post(
+        "/legevakter/fjellvik/kalenderlenker",
+        data={"csrf_token": token, "lege": "", "handling": "forny", "tilbake": "//evil.example"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/legevakter/fjellvik"
+    page = client.get("/legevakter/fjellvik").text
+    link = re.search(r'href="(http://testserver/kalender/[^"]+\.ics)"', page)
+    assert link, page
+    r = client.post(
+        "/legevakter/fjellvik/kalenderlenker",
+        data={"csrf_token": token, "lege": "", "handling": "trekk"},
+        follow_redirects=False,
+    )
+    assert "har ingen aktiv lenke" in client.get("/legevakter/fjellvik").text
+    assert client.get(link.group(1)).status_code == 404
+    r = client.post(
+        "/legevakter/fjellvik/kalenderlenker",
+        data={"csrf_token": token, "lege": "ukjent", "handling": "forny"},
+    )
+    assert r.status_code == 404
