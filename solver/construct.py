@@ -215,7 +215,7 @@ def _drop(ctx: BuildCtx, st: _State, di: int, si: int) -> None:
     }
 
 
-def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int = 2000) -> set[Pair]:
+def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int | None = None) -> set[Pair]:
     """Move single duties from doctors above their fair share to doctors below it while that
     narrows the gap and every rule still holds. Only primary duties that need no back-up on
     either side move, so competence pairing is never touched. A quick local search that gives
@@ -224,6 +224,8 @@ def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int = 2000) 
     for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
         _take(ctx, st, di, si)
     caps = _caps(ctx)
+    if max_moves is None:  # bounded by the size of the plan, never by the clock
+        max_moves = 50 * len(ctx.doctors)
     index = {d.id: di for di, d in enumerate(ctx.doctors)}
     compared = [index[d] for d in b.weights if d in index]
     goal = {index[d]: t for d, t in targets(b, sum(st.points[index[d]] for d in b.weights)).items()}

@@ -570,7 +570,8 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
             key=lambda c: (_missing(ctx, c), round(deviation(ctx, b, c), 3), len(kept - c)),
         )
     else:
-        pairs = construct(ctx, fairness_basis(ctx))
+        b = fairness_basis(ctx)
+        pairs = rebalance(ctx, b, construct(ctx, b))
     solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
         solution[var.index] = 1 if pair in pairs else 0
