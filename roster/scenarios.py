@@ -58,10 +58,12 @@ class Exempt(_Change):
 
 
 class Unexempt(_Change):
-    """Take away a doctor's exemptions (all of them, or of one kind)."""
+    """Take away a doctor's exemptions (all of them, or of one kind), from a date or for the
+    whole period."""
 
     unexempt: Id
     kind: ExemptionKind | None = None
+    start: dt.date | None = Field(default=None, alias="from")
 
 
 class ClaimAgeExemption(_Change):
@@ -365,10 +367,18 @@ def _apply_exempt(data: dict[str, Any], c: Exempt, name: str) -> None:
 def _apply_unexempt(data: dict[str, Any], c: Unexempt, name: str) -> None:
     i = _doctor_index(data, c.unexempt)
     d = data["doctors"][i]
-    kept = tuple(e for e in d.exemptions if c.kind is not None and e.kind != c.kind)
-    if len(kept) == len(d.exemptions):
+    hit = [e for e in d.exemptions if c.kind is None or e.kind == c.kind]
+    if not hit:
         raise ScenarioError(f"legen «{c.unexempt}» har ikke noe slikt fritak")
-    data["doctors"][i] = d.model_copy(update={"exemptions": kept})
+    kept = [e for e in d.exemptions if e not in hit]
+    if c.start is not None:  # the exemption still holds before that date
+        last = c.start - dt.timedelta(days=1)
+        kept += [
+            e.model_copy(update={"end": min(e.end or last, last)})
+            for e in hit
+            if e.start is None or e.start <= last
+        ]
+    data["doctors"][i] = d.model_copy(update={"exemptions": tuple(kept)})
 
 
 def _apply_claim_age(data: dict[str, Any], c: ClaimAgeExemption, name: str) -> None:

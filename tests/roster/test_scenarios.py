@@ -258,3 +258,26 @@ def test_municipality_key_change() -> None:
     )
     after = apply(inst, s)
     assert basis(after).municipality_keys == {"m1": 0.5, "m2": 0.5}
+
+
+def test_unexempt_from_a_date_keeps_the_exemption_before_it() -> None:
+    inst = load_instance(INNHERRED / "instance.yaml")
+    assert any(e.kind.value == "age" for e in inst.doctor("lev-01").exemptions)
+    s = scenario(
+        "scenarios:\n  - name: X\n    changes:\n"
+        "      - {unexempt: lev-01, kind: age, from: 2027-04-01}\n"
+    )
+    after = apply(inst, s)
+    (ex,) = [e for e in after.doctor("lev-01").exemptions if e.kind.value == "age"]
+    assert ex.end == D(2027, 3, 31)
+    march = next(x for x in after.shifts if x.date == D(2027, 3, 31) and x.type_id == "natt")
+    april = next(x for x in after.shifts if x.date == D(2027, 4, 1) and x.type_id == "natt")
+    from roster.eligibility import exempt
+
+    doctor = after.doctor("lev-01")
+    assert exempt(doctor, march, after.rules) == "age_exemption"
+    assert exempt(doctor, april, after.rules) is None
+    gone = scenario("scenarios:\n  - name: Y\n    changes:\n      - {unexempt: lev-02}\n")
+    with pytest.raises(InputError) as err:
+        apply(inst, gone)
+    assert "har ikke noe slikt fritak" in err.value.report()
