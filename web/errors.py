@@ -10,6 +10,9 @@ from typing import Any
 
 from roster.errors import InputError, Problem
 
+#: At most this many problems in one answer (a broken 5 MB file can have tens of thousands).
+MAX_PROBLEMS = 1000
+
 
 class AppError(Exception):
     def __init__(
@@ -27,7 +30,13 @@ class AppError(Exception):
 
     @classmethod
     def from_input(cls, err: InputError, melding: str = "Ugyldige inndata.") -> AppError:
-        return cls(422, "ugyldige_inndata", melding, err.problems)
+        problems = err.problems
+        if len(problems) > MAX_PROBLEMS:
+            melding = (
+                f"Ugyldige inndata: {len(problems)} problemer; de første {MAX_PROBLEMS} vises."
+            )
+            problems = problems[:MAX_PROBLEMS]
+        return cls(422, "ugyldige_inndata", melding, problems)
 
 
 def not_found(what: str = "Siden") -> AppError:

@@ -215,3 +215,40 @@ def test_whole_legevakt_feed_link_can_be_rotated_from_the_page(
         data={"csrf_token": token, "lege": "ukjent", "handling": "forny"},
     )
     assert r.status_code == 404
+
+
+def xlsx_of(csv_bytes: bytes) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for line in csv_bytes.decode("utf-8-sig").splitlines():
+        ws.append(line.split(";"))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_staff_list_as_excel_and_a_large_file_within_the_limit(
+    pages: tuple[TestClient, str],
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    r = upload(client, token, "Ansatte 2027.xlsx", xlsx_of(GOOD_STAFF))
+    assert r.status_code == 303, r.text
+    assert "Lastet opp 5 leger" in client.get(r.headers["location"]).text
+    # 4,5 MB of rows: read to the end by the importer, each bad row reported, nothing saved
+    header, first = GOOD_STAFF.decode("utf-8-sig").splitlines()[:2]
+    row = first.replace("fv-01", "x").replace("09.03.1965", "dato?")
+    body = "\n".join([header, *[row] * (4_500_000 // len(row))]).encode()
+    r = upload(client, token, "stor.csv", body)
+    assert r.status_code == 422
+    assert "Rad 2" in r.text and "feil til" in r.text
+    assert len(r.text) < 200_000  # the first 200 problems, then a count
+    client.headers["X-CSRF-Token"] = token
+    some = "\n".join([header, *[row] * 600]).encode()  # two problems per row
+    r = client.post("/api/legevakter/fjellvik/ansatte", files={"fil": ("stor.csv", some)})
+    assert r.status_code == 422
+    assert len(r.json()["feil"]["problemer"]) == 1000
+    assert "de første 1000 vises" in r.json()["feil"]["melding"]
