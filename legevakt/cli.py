@@ -30,6 +30,7 @@ from legevakt.render import (
     make_console,
     municipality_table,
     outside_comparison_note,
+    parse_date,
     plural,
     print_check,
     print_days_off,
@@ -274,17 +275,6 @@ def check_command(
 # --------------------------------------------------------------------------- solve
 
 
-def _parse_date(text: str, option: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InputError(
-        [Problem(field=option, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
-    )
-
-
 def write_ical_files(
     instance: Instance, roster: Roster, directory: Path, previous: Roster | None
 ) -> None:
@@ -339,7 +329,7 @@ def solve_command(
     """Lag en vaktplan: dekning først, så jevn fordeling; skriver filene til --out."""
     instance = load_instance(instance_path)
     prev = read_roster_csv(instance, previous) if previous is not None else None
-    cutoff = _parse_date(freeze_before, "--freeze-before") if freeze_before else None
+    cutoff = parse_date(freeze_before, "--freeze-before") if freeze_before else None
     if cutoff is not None and prev is None:
         raise InputError([Problem(field="--freeze-before", message="krever --previous")])
     out.mkdir(parents=True, exist_ok=True)  # before solving: a bad --out fails at once

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roster.checker import CHECKS, CheckResult, Finding
+from roster.errors import InputError, Problem
 from roster.fairness import DoctorLoad, FairnessReport
 from roster.glossary import (
     DAY_KIND_NO,
@@ -108,6 +109,18 @@ def line(console: Console, text: str | Text, style: str | None = None) -> None:
 
 def date_no(day: dt.date) -> str:
     return f"{day:%d.%m.%Y}"
+
+
+def parse_date(text: str, option: str) -> dt.date:
+    """A date from an option, as 2027-03-01 or 01.03.2027; InputError naming the option."""
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError(
+        [Problem(field=option, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
+    )
 
 
 def share_no(value: float) -> str:

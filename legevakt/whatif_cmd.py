@@ -19,7 +19,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from legevakt.render import line, make_console, plural
+from legevakt.render import line, make_console, parse_date, plural
 from roster.charts import FORMATS as CHART_FORMATS
 from roster.charts import load_chart
 from roster.comparison import CSV_COLUMNS, Comparison, Load, Row, table_rows
@@ -45,16 +45,7 @@ SCOPES = ", ".join(s.value for s in Scope if s != Scope.shift_types)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InputError(
-        [Problem(field=option, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
-    )
+    return None if text is None else parse_date(text, option)
 
 
 def quick_scenarios(

@@ -79,6 +79,21 @@ def make_shift_type(id: str = "kveld", **kw: Any) -> ShiftType:
     return ShiftType(id=id, **base)
 
 
+def make_night(id: str = "natt", **kw: Any) -> ShiftType:
+    """A night on home standby, 23:00 to 08:00, 15 minutes' response, 3 points."""
+    base: dict[str, Any] = {
+        "label": "Natt",
+        "period": "night",
+        "start": "23:00",
+        "end": "08:00",
+        "mode": "standby",
+        "response_minutes": 15,
+        "points": 3,
+    }
+    base.update(kw)
+    return make_shift_type(id, **base)
+
+
 def make_instance(
     doctors: tuple[Doctor, ...] | None = None,
     shift_types: tuple[ShiftType, ...] | None = None,

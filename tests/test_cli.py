@@ -29,6 +29,7 @@ from tests.factories import (
     D,
     make_doctor,
     make_instance,
+    make_night,
     make_shift_type,
     override,
     roster_of,
@@ -41,16 +42,7 @@ INNHERRED = ROOT / "examples" / "innherred" / "instance.yaml"
 
 #: 16:00 to 01:00: a fastlege on it before a practice day gets only 7 hours of rest.
 LATE_EVENING = make_shift_type("kveld", label="Kveld", start="16:00", end="01:00")
-NIGHT_STANDBY = make_shift_type(
-    "natt",
-    label="Natt",
-    period="night",
-    start="23:00",
-    end="08:00",
-    mode="standby",
-    response_minutes=15,
-    points=3,
-)
+NIGHT_STANDBY = make_night()
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> Result:

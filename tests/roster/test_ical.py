@@ -12,21 +12,20 @@ from roster.exchange import Roster, roster_rows
 from roster.ical import CANCELLED_KEPT, STATE_FILE, calendar_for, publish_ical, write_ical
 from roster.instance import Instance
 from roster.model import Municipality
-from tests.factories import D, make_doctor, make_instance, make_legevakt, make_shift_type, roster_of
+from tests.factories import (
+    D,
+    make_doctor,
+    make_instance,
+    make_legevakt,
+    make_night,
+    make_shift_type,
+    roster_of,
+)
 
 NOW = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
 LATER = dt.datetime(2027, 2, 1, 9, 30, tzinfo=dt.UTC)
 
-NIGHT = make_shift_type(
-    "natt",
-    label="Natt (hjemmevakt)",
-    period="night",
-    start="23:00",
-    end="08:00",
-    mode="standby",
-    response_minutes=15,
-    points=3,
-)
+NIGHT = make_night(label="Natt (hjemmevakt)")
 BACKUP = make_shift_type(
     "kb",
     label="Kompetansebakvakt natt",

@@ -14,6 +14,7 @@ from tests.factories import (
     make_doctor,
     make_instance,
     make_legevakt,
+    make_night,
     make_shift_type,
     roster_of,
 )
@@ -33,16 +34,7 @@ def two_month_instance() -> Any:
     )
     types = (
         make_shift_type("kveld", label="Kveld"),
-        make_shift_type(
-            "natt",
-            label="Natt",
-            period="night",
-            start="23:00",
-            end="08:00",
-            mode="standby",
-            response_minutes=15,
-            points=3,
-        ),
+        make_night(),
     )
     return make_instance(
         doctors=doctors,

@@ -17,6 +17,7 @@ from tests.factories import (
     make_competence,
     make_doctor,
     make_instance,
+    make_night,
     make_shift_type,
     override,
 )
@@ -25,15 +26,7 @@ START = D(2027, 3, 22)  # the week before Easter 2027: holidays, eves and a DST 
 
 TYPES = {
     "kveld": make_shift_type("kveld"),
-    "natt": make_shift_type(
-        "natt",
-        period="night",
-        start="23:00",
-        end="08:00",
-        mode="standby",
-        response_minutes=15,
-        points=3,
-    ),
+    "natt": make_night(label="Natt"),
     "dag": make_shift_type(
         "dag",
         period="day",
