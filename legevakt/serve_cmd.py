@@ -48,6 +48,8 @@ def serve(
         result = setup_demo(app, demo_time_limit, say=typer.echo)
         login = (result.username, result.password)
         typer.echo(f"Demo: {result.slug}, publisert versjon {result.version}.")
+        for text in result.summary[:2]:
+            typer.echo(f"  {text}")
     elif first_admin_needed(app):
         password = new_password()
         with app.state.sessions() as s:

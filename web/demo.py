@@ -14,6 +14,7 @@ from web import store
 from web.errors import AppError
 from web.models import LegevaktRow, User
 from web.security import new_password
+from web.views import deviation_words
 
 DEMO_USER = "demo"
 DEMO_EXAMPLE = "innherred"
@@ -26,6 +27,8 @@ class Demo:
     slug: str
     version: int
     solved: bool
+    #: The largest deviation and proven bound in words (web.views.deviation_words).
+    summary: tuple[str, ...] = ()
 
 
 def setup_demo(
@@ -49,7 +52,8 @@ def setup_demo(
         s.commit()
         latest = store.latest_version(s, row.id)
         if latest is not None:
-            return Demo(DEMO_USER, password, slug, latest.number, solved=False)
+            words = deviation_words((latest.report or {}).get("largest_deviation"))
+            return Demo(DEMO_USER, password, slug, latest.number, False, tuple(words))
         job = store.create_job(s, row, DEMO_USER, time_limit)
         s.commit()
         job_id = job.id
@@ -81,4 +85,5 @@ def setup_demo(
             raise AppError(500, "demo_feilet", job.message or "Demoplanen kunne ikke lages.")
         version = store.publish(s, job, DEMO_USER)
         s.commit()
-        return Demo(DEMO_USER, password, slug, version.number, solved=True)
+        words = deviation_words((job.report or {}).get("largest_deviation"))
+        return Demo(DEMO_USER, password, slug, version.number, True, tuple(words))

@@ -89,6 +89,7 @@ def test_serve_demo_publishes_a_checked_plan(
     r = runner.invoke(cli, ["serve", "--demo", "--demo-time-limit", "5"])
     assert r.exit_code == 0, r.output
     assert "publisert versjon 1" in r.output
+    assert "Største avvik fra målet" in r.output
     m = re.search(r"brukernavn: (demo)\s+passord: (\S+)", r.output)
     assert m and login_ok(db_file, "demo", m.group(2))
     engine = make_engine(f"sqlite:///{db_file}")
