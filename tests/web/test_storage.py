@@ -169,10 +169,10 @@ def test_version_numbers_are_unique_per_legevakt(session: Session) -> None:
 
 
 def test_app_runs_on_this_database(engine: Engine, tmp_path: Path) -> None:
-    """The whole app (login, create, read) on the same backend."""
+    """The whole app (login, create, solve, publish, feed) on the same backend."""
     from fastapi.testclient import TestClient
 
-    from tests.web.conftest import api_login, make_app
+    from tests.web.conftest import api_login, assert_no_breaches, make_app
 
     app: Any = make_app(str(engine.url.render_as_string(hide_password=False)))
     try:
@@ -180,6 +180,14 @@ def test_app_runs_on_this_database(engine: Engine, tmp_path: Path) -> None:
             api_login(client)
             assert client.post("/api/legevakter", json={"eksempel": "small"}).status_code == 201
             assert [r["id"] for r in client.get("/api/legevakter").json()] == ["fjellvik"]
+            job = client.post("/api/legevakter/fjellvik/planer", json={"slutt": "2027-01-24"})
+            app.state.runner.wait(job.json()["id"], timeout=120)
+            assert_no_breaches(app, job.json()["id"])
+            assert client.get(f"/api/planer/{job.json()['id']}").json()["fremdrift"]["stages"]
+            assert client.post(f"/api/planer/{job.json()['id']}/publiser").status_code == 201
+            url = client.get("/api/legevakter/fjellvik/kalenderlenker").json()[0]["url"]
+            feed = client.get(url)
+            assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.content
     finally:
         app.state.runner.shutdown()
         app.state.engine.dispose()
