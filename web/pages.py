@@ -23,6 +23,7 @@ from roster.instance import Instance
 from web import store, views
 from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
 from web.errors import AppError, not_found
+from web.jobs import STAGE_NO
 from web.models import LegevaktRow, PublishedVersion, SolveJob, User
 from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token, safe_upload_name
 
@@ -504,16 +505,10 @@ def _fairness(request: Request, view: PlanView) -> Response:
             "doctor_chart": views.doctor_chart(view.instance, fairness),
             "muni_chart": views.municipality_chart(fairness),
             "stages": view.report.get("stages", []),
-            "stage_no": _stage_no(),
+            "stage_no": STAGE_NO,
             "stage_status_no": views.STAGE_STATUS_NO,
         },
     )
-
-
-def _stage_no() -> dict[str, str]:
-    from web.jobs import STAGE_NO
-
-    return STAGE_NO
 
 
 def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Response:
@@ -566,7 +561,8 @@ def export_response(view: PlanView, fmt: str) -> Response:
         body = month_html(view.instance, view.roster)
     headers = {}
     if filename:
-        stem = f"{view.row.slug}-{view.kind}-{(view.version.number if view.version else view.job.id if view.job else 0)}"
+        number = view.version.number if view.version else view.job.id if view.job else 0
+        stem = f"{view.row.slug}-{view.kind}-{number}"  # e.g. innherred-versjon-2.xlsx
         ext = filename.rsplit(".", 1)[1]
         headers["Content-Disposition"] = f'attachment; filename="{quote(stem)}.{ext}"'
     return Response(content=body, media_type=media, headers=headers)
