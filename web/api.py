@@ -82,6 +82,12 @@ class NyPlan(BaseModel):
     start: dt.date | None = None
     slutt: dt.date | None = None
     tidsgrense: float | None = Field(None, ge=1, description="Sekunder")
+    fra_versjon: int | None = Field(
+        None, description="Publisert versjon å endre med færrest mulig endringer"
+    )
+    behold_for: dt.date | None = Field(
+        None, description="Med fra_versjon: behold vaktene før denne datoen"
+    )
 
 
 class Kalenderlenke(BaseModel):
@@ -119,6 +125,8 @@ def job_json(job: SolveJob) -> dict[str, Any]:
         "fremdrift": progress,
         "melding": job.message,
         "tidsgrense": job.time_limit,
+        "fra_versjon_id": job.previous_version_id,
+        "behold_for": job.freeze_before.isoformat() if job.freeze_before else None,
         "laget": job.created_at.isoformat(),
         "ferdig": job.finished_at.isoformat() if job.finished_at else None,
         "resultat": {
@@ -264,7 +272,8 @@ def api_make_plan(
             user.username,
         )
     limit = min(body.tidsgrense or cfg.time_limit, cfg.max_time_limit)
-    job = store.create_job(s, row, user.username, limit)
+    previous = store.version(s, row, body.fra_versjon) if body.fra_versjon else None
+    job = store.create_job(s, row, user.username, limit, previous, body.behold_for)
     s.commit()
     request.app.state.runner.submit(job.id)
     return job_json(job)

@@ -25,8 +25,8 @@ from roster.checker import check
 from roster.fairness import evaluate
 from solver.report import build_report
 from solver.solve import SolveOptions, solve
-from web.models import SolveJob, utcnow
-from web.store import instance_from_text, roster_to_json
+from web.models import PublishedVersion, SolveJob, utcnow
+from web.store import instance_from_text, restrict, roster_from_json, roster_to_json
 
 log = logging.getLogger("web.jobs")
 
@@ -109,12 +109,27 @@ def run_job(factory: sessionmaker[Session], job_id: int, workers: int = 2) -> No
         job.started_at = utcnow()
         job.progress = {"label": "Bygger modellen", "elapsed": 0, "time_limit": job.time_limit}
         s.commit()
-        text, time_limit = job.instance_yaml, job.time_limit
+        text, time_limit, freeze = job.instance_yaml, job.time_limit, job.freeze_before
+        before = (
+            s.get(PublishedVersion, job.previous_version_id) if job.previous_version_id else None
+        )
+        previous_text = before.instance_yaml if before else None
+        previous_roster = dict(before.roster) if before else None
     started = time.monotonic()
     writer = _ProgressWriter(factory, job_id, time_limit)
     try:
         instance = instance_from_text(text)
-        options = SolveOptions(time_limit=time_limit, seed=0, workers=workers, progress=writer)
+        previous = None
+        if previous_roster is not None and previous_text is not None:
+            previous = restrict(instance, roster_from_json(previous_roster))
+        options = SolveOptions(
+            time_limit=time_limit,
+            seed=0,
+            workers=workers,
+            previous=previous,
+            freeze_before=freeze if previous is not None else None,
+            progress=writer,
+        )
         result = solve(instance, options)
         checked = check(instance, result.roster) if result.roster is not None else None
         fairness = evaluate(instance, result.roster) if result.roster is not None else None

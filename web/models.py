@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -89,6 +90,12 @@ class SolveJob(Base):
     status: Mapped[str] = mapped_column(String(16), default="queued")
     instance_yaml: Mapped[str] = mapped_column(Text)
     time_limit: Mapped[float] = mapped_column(default=30.0)
+    #: Re-plan from this published version with as few changes as possible (None: fresh).
+    previous_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("published_versions.id", ondelete="SET NULL", use_alter=True), nullable=True
+    )
+    #: With a previous version: keep its duties on shifts before this date.
+    freeze_before: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     roster: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -285,6 +285,8 @@ def make_plan(
     start: str = Form(...),
     slutt: str = Form(...),
     tidsgrense: float = Form(60.0),
+    fra_versjon: str = Form(""),
+    behold_for: str = Form(""),
     user: User = Depends(current_user),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
@@ -293,7 +295,9 @@ def make_plan(
     try:
         store.set_period(s, row, _parse_day(start, "fra"), _parse_day(slutt, "til"), user.username)
         limit = min(max(1.0, tidsgrense), cfg.max_time_limit)
-        job = store.create_job(s, row, user.username, limit)
+        previous = store.version(s, row, int(fra_versjon)) if fra_versjon.isdigit() else None
+        freeze = _parse_day(behold_for, "behold_for") if behold_for.strip() else None
+        job = store.create_job(s, row, user.username, limit, previous, freeze)
         s.commit()
     except InputError as err:
         s.rollback()

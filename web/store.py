@@ -312,19 +312,41 @@ def _describe(item: Any) -> str:
 # --------------------------------------------------------------------------- jobs
 
 
-def create_job(s: Session, row: LegevaktRow, username: str, time_limit: float) -> SolveJob:
+def create_job(
+    s: Session,
+    row: LegevaktRow,
+    username: str,
+    time_limit: float,
+    previous: PublishedVersion | None = None,
+    freeze_before: dt.date | None = None,
+) -> SolveJob:
+    """A queued solve of the legevakt's current text; with `previous`, a re-plan with as few
+    changes as possible from that version, keeping its duties before `freeze_before`."""
+    if freeze_before is not None and previous is None:
+        raise InputError(
+            [Problem(field="behold_for", message="krever en publisert versjon å starte fra")]
+        )
+    if previous is not None and previous.legevakt_id != row.id:
+        raise not_found("Versjonen")
     job = SolveJob(
         legevakt_id=row.id,
         status="queued",
         instance_yaml=row.instance_yaml,
         time_limit=time_limit,
+        previous_version_id=previous.id if previous else None,
+        freeze_before=freeze_before,
         progress={},
         created_by=username,
         created_at=utcnow(),
     )
     s.add(job)
     s.flush()
-    audit(s, username, "plan_startet", f"plan {job.id}, tidsgrense {time_limit:g} s", row)
+    detail = f"plan {job.id}, tidsgrense {time_limit:g} s"
+    if previous is not None:
+        detail += f", færrest endringer fra versjon {previous.number}"
+    if freeze_before is not None:
+        detail += f", vakter før {freeze_before.isoformat()} beholdes"
+    audit(s, username, "plan_startet", detail, row)
     return job
 
 
@@ -464,18 +486,20 @@ def feed_state_of(v: PublishedVersion | None) -> FeedState | None:
     return FeedState.model_validate(v.feed_state)
 
 
-def previous_for_feed(instance: Instance, before: PublishedVersion | None) -> Roster | None:
-    """The part of an earlier version's roster the current instance can name."""
-    if before is None:
-        return None
+def restrict(instance: Instance, roster: Roster) -> Roster:
+    """The part of an earlier roster the current instance can name (its shifts, its doctors)."""
     shifts = {sh.id for sh in instance.shifts}
     return Roster(
         assignments=tuple(
             a
-            for a in roster_from_json(before.roster).assignments
+            for a in roster.assignments
             if a.shift_id in shifts and instance.has_doctor(a.doctor_id)
         )
     )
+
+
+def previous_for_feed(instance: Instance, before: PublishedVersion | None) -> Roster | None:
+    return None if before is None else restrict(instance, roster_from_json(before.roster))
 
 
 def feed_calendar(s: Session, v: PublishedVersion, doctor_id: str | None) -> bytes:
