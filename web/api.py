@@ -18,6 +18,7 @@ from roster.fairness import evaluate
 from roster.instance import Instance
 from web import store
 from web.deps import Settings, check_csrf, current_user, db, settings
+from web.deps import login as login_check
 from web.errors import AppError
 from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User, utcnow
 from web.pages import _job_view, _read_upload, _version_view, export_response
@@ -52,6 +53,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "Finnes ikke"),
         (409, "Konflikt"),
         (413, "For stor forespørsel"),
+        (429, "For mange mislykkede innlogginger"),
         (422, "Ugyldige inndata, med hvert problem"),
     )
 }
@@ -162,7 +164,7 @@ def token_json(request: Request, t: FeedToken) -> dict[str, Any]:
 
 @router.post("/innlogging")
 def api_login(body: Innlogging, request: Request, s: Session = Depends(db)) -> dict[str, Any]:
-    user = store.authenticate(s, body.brukernavn, body.passord)
+    user = login_check(request, s, body.brukernavn, body.passord)
     if user is None:
         raise AppError(401, "feil_innlogging", "Feil brukernavn eller passord.")
     request.session.clear()

@@ -32,6 +32,7 @@ from web.deps import NotLoggedIn, Settings, csrf_token
 from web.errors import AppError, error_body
 from web.jobs import JobRunner, ThreadJobRunner, fail_interrupted
 from web.models import AppSetting
+from web.security import LoginThrottle
 
 log = logging.getLogger("web")
 HERE = Path(__file__).resolve().parent
@@ -45,6 +46,7 @@ STATUS_TITLES = {
     404: "Finnes ikke",
     405: "Ikke tillatt",
     409: "Konflikt",
+    429: "For mange forsøk",
     413: "For stor fil",
     422: "Ugyldige inndata",
     500: "Noe gikk galt",
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.state.sessions = factory
     app.state.runner = job_runner
     app.state.feed_cache = OrderedDict()  # web.feeds: calendar bodies of published versions
+    app.state.login_throttle = LoginThrottle()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         number_no=number_no, date_no=views.date_no, when_no=views.when_no, csrf_token=csrf_token

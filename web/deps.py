@@ -21,6 +21,7 @@ from web.security import (
     csrf_ok,
     new_csrf_token,
 )
+from web.store import authenticate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The API's login takes JSON only (a cross-site form cannot send it without CORS, which this
@@ -102,4 +103,22 @@ def current_user(request: Request) -> User:
     if user is None:
         request.session.clear()
         raise NotLoggedIn()
+    return user
+
+
+def login(request: Request, s: Session, username: str, password: str) -> User | None:
+    """Check a login, refusing (429) after too many failures for the name or the address."""
+    throttle = request.app.state.login_throttle
+    client = request.client.host if request.client else "?"
+    if throttle.blocked(username, client):
+        raise AppError(
+            429,
+            "for_mange_forsok",
+            "For mange mislykkede innlogginger. Vent et kvarter og prøv igjen.",
+        )
+    user = authenticate(s, username, password)
+    if user is None:
+        throttle.failed(username, client)
+    else:
+        throttle.succeeded(username)
     return user

@@ -22,6 +22,7 @@ from roster.glossary import ABSENCE_NO, DOCTOR_KIND_NO, EXEMPTION_NO, SCOPE_NO
 from roster.instance import Instance
 from web import store, views
 from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
+from web.deps import login as login_check
 from web.errors import AppError, not_found
 from web.jobs import STAGE_NO
 from web.models import LegevaktRow, PublishedVersion, SolveJob, User
@@ -76,7 +77,7 @@ def login(
     neste: str = Form("/"),
     s: Session = Depends(db),
 ) -> Response:
-    user = store.authenticate(s, brukernavn, passord)
+    user = login_check(request, s, brukernavn, passord)
     if user is None:
         return render(
             request,

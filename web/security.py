@@ -6,6 +6,10 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -68,3 +72,40 @@ def safe_upload_name(filename: str | None) -> str | None:
     if not _SAFE_NAME.match(filename):
         return None
     return filename
+
+
+class LoginThrottle:
+    """At most `limit` failed logins per user name and per client address in `window`
+    seconds; after that every attempt is refused until the oldest failure ages out. In
+    memory, per process: enough for one server, and it forgets on restart."""
+
+    def __init__(
+        self, limit: int = 10, window: float = 900.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _keys(self, username: str, client: str) -> tuple[str, str]:
+        return (f"user:{username.strip().lower()}", f"addr:{client}")
+
+    def blocked(self, username: str, client: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            for key in self._keys(username, client):
+                q = self._failures[key]
+                while q and now - q[0] > self.window:
+                    q.popleft()
+                if len(q) >= self.limit:
+                    return True
+        return False
+
+    def failed(self, username: str, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key in self._keys(username, client):
+                self._failures[key].append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(username, "")[0], None)

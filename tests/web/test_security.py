@@ -256,3 +256,23 @@ def test_login_redirect_only_to_this_site(app: Any) -> None:
         )
         assert r.status_code == 303
         assert r.headers["location"] == "/"
+
+
+def test_too_many_failed_logins_are_refused_for_a_while(app: Any) -> None:
+    clock = [0.0]
+    app.state.login_throttle.clock = lambda: clock[0]
+    with TestClient(app) as client:
+        for _ in range(10):
+            r = client.post("/api/innlogging", json={"brukernavn": USER, "passord": "gjett"})
+            assert r.status_code == 401
+        r = client.post("/api/innlogging", json={"brukernavn": USER, "passord": PASSWORD})
+        assert r.status_code == 429  # even the right password, for now
+        assert r.json()["feil"]["kode"] == "for_mange_forsok"
+        token = page_csrf(client.get("/login").text)
+        page = client.post(
+            "/login", data={"brukernavn": USER, "passord": PASSWORD, "csrf_token": token}
+        )
+        assert page.status_code == 429 and "For mange" in page.text
+        clock[0] += 16 * 60  # a quarter of an hour later
+        api_login(client)
+        assert client.get("/api/legevakter").status_code == 200
