@@ -4,6 +4,7 @@ feeds only with a live token, no tracebacks, secure session cookies."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -276,3 +277,42 @@ def test_too_many_failed_logins_are_refused_for_a_while(app: Any) -> None:
         clock[0] += 16 * 60  # a quarter of an hour later
         api_login(client)
         assert client.get("/api/legevakter").status_code == 200
+
+
+def _concrete(path: str) -> str:
+    values = {"slug": "fjellvik", "job_id": "1", "number": "1", "doctor_id": "fv-01"}
+    values |= {"fmt": "csv", "section": "absences", "nr": "0", "token": "x"}
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
+
+
+def _routes(routes: list[Any]) -> list[Any]:
+    """Routes, also those inside included routers (newer FastAPI keeps them there)."""
+    out = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_routes(inner.routes) if inner is not None else [route])
+    return out
+
+
+def test_every_route_needs_a_login_or_a_token(app: Any, api: TestClient) -> None:
+    """Walks the app's routes, so a route added later is covered too."""
+    from fastapi.routing import APIRoute
+
+    solve_small(app, api)  # something to find behind each route
+    open_paths = {"/login", "/api/innlogging", "/api/utlogging", "/kalender/{token}.ics"}
+    checked = 0
+    with TestClient(app) as anonymous:
+        for route in _routes(app.router.routes):
+            if not isinstance(route, APIRoute) or route.path in open_paths:
+                continue
+            for method in route.methods - {"HEAD"}:
+                r = anonymous.request(method, _concrete(route.path), follow_redirects=False)
+                checked += 1
+                if route.path.startswith("/api"):
+                    assert r.status_code in (401, 403), (method, route.path, r.status_code)
+                elif method == "GET":
+                    assert r.status_code == 303, (method, route.path, r.status_code)
+                    assert r.headers["location"].startswith("/login")
+                else:
+                    assert r.status_code == 403, (method, route.path, r.status_code)
+    assert checked > 45, checked
