@@ -196,4 +196,19 @@ def test_progress_is_live_and_the_page_can_be_left(
     assert_no_breaches(live_server.app, job_id)
     text = page.locator("main").inner_text()
     assert "Største avvik fra målet" in text
+    page.click("nav.tabs >> text=Kalender")
+    page.locator(".month").wait_for()
+    shot(page, artifacts, "14-calendar-innherred")
+
+    # the file editor shows a bad line and keeps the text
+    page.goto(base + "/legevakter/innherred/rediger")
+    area = page.locator("textarea[name=yaml]")
+    area.fill(area.input_value().replace("end: 2027-07-04", "end: 2027-07-40", 1))
+    page.click("button:has-text('Kontroller og lagre')")
+    page.locator(".problems").wait_for()
+    assert "Linje" in page.locator(".problems").inner_text()
+    shot(page, artifacts, "15-edit-error")
+    page.goto(base + "/legevakter/innherred/logg")
+    assert "plan startet" in page.locator("table").inner_text()
+    shot(page, artifacts, "16-log")
     context.close()
