@@ -25,8 +25,8 @@ from roster.charts import load_chart
 from roster.comparison import CSV_COLUMNS, Comparison, Load, Row, table_rows
 from roster.errors import InputError, Problem
 from roster.exchange import read_roster_csv
-from roster.glossary import number_no
-from roster.instance import load_instance
+from roster.glossary import SCOPE_NO, number_no
+from roster.instance import Instance, load_instance
 from roster.model import Scope
 from roster.scenarios import (
     AddDoctors,
@@ -57,8 +57,18 @@ def quick_scenarios(
     remove_doctor: list[str],
     add_doctors: int,
     municipality: str | None,
+    instance: Instance | None = None,
 ) -> list[Scenario]:
-    """One scenario per quick flag given."""
+    """One scenario per quick flag given, named in words (doctor and municipality names from
+    `instance` where it knows them)."""
+
+    def doctor(i: str) -> str:
+        return instance.doctor(i).name if instance and instance.has_doctor(i) else i
+
+    def muni(i: str) -> str:
+        known = {m.id: m.name for m in instance.legevakt.municipalities} if instance else {}
+        return known.get(i, i)
+
     out: list[Scenario] = []
     problems: list[Problem] = []
     if exempt is not None:
@@ -76,20 +86,22 @@ def quick_scenarios(
                 }
             )
             span = f" fra {_date(start, '--from'):%d.%m.%Y}" if start else ""
-            out.append(quick_scenario(f"{exempt} fritatt{span}", [change]))
+            span += f" til {_date(end, '--to'):%d.%m.%Y}" if end else ""
+            what = "" if sc == Scope.all else f" ({SCOPE_NO[sc]})"
+            out.append(quick_scenario(f"{doctor(exempt)} fritatt{what}{span}", [change]))
     elif start or end:
         problems.append(Problem(field="--from/--to", message="gjelder bare sammen med --exempt"))
     if remove_municipality:
         out.append(
             quick_scenario(
-                f"{remove_municipality} ut",
+                f"{muni(remove_municipality)} går ut",
                 [RemoveMunicipality(remove_municipality=remove_municipality)],
             )
         )
     if remove_doctor:
         out.append(
             quick_scenario(
-                f"uten {', '.join(remove_doctor)}",
+                f"uten {', '.join(doctor(i) for i in remove_doctor)}",
                 [RemoveDoctors(remove_doctors=tuple(remove_doctor))],
             )
         )
@@ -101,7 +113,7 @@ def quick_scenarios(
         else:
             out.append(
                 quick_scenario(
-                    f"{plural(add_doctors, 'ny lege', 'nye leger')} i {municipality}",
+                    f"{plural(add_doctors, 'ny lege', 'nye leger')} i {muni(municipality)}",
                     [AddDoctors(add_doctors=add_doctors, municipality=municipality)],
                 )
             )
@@ -199,6 +211,7 @@ def whatif_command(
         remove_doctor or [],
         add_doctors,
         municipality,
+        instance,
     )
     if not scenarios:
         raise InputError(

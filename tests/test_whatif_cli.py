@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from legevakt.cli import app
 from roster.comparison import CSV_COLUMNS
+from roster.instance import load_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "examples" / "small" / "instance.yaml"
@@ -66,7 +67,8 @@ def test_whatif_csv_and_json_for_machines(tmp_path: Path) -> None:
     assert tuple(rows[0]) == CSV_COLUMNS
     fv03 = next(r for r in rows if r["id"] == "fv-03" and r["level"] == "doctor")
     assert int(fv03["shifts_after"]) < int(fv03["shifts_before"])
-    assert {r["scenario"] for r in rows} == {"fv-03 fritatt fra 01.02.2027"}
+    name = load_instance(SMALL).doctor("fv-03").name
+    assert {r["scenario"] for r in rows} == {f"{name} fritatt fra 01.02.2027"}
     code, out, _ = run(
         "whatif", SMALL, "--baseline", base, "--remove-doctor", "fv-05", "--format", "json"
     )
@@ -75,7 +77,7 @@ def test_whatif_csv_and_json_for_machines(tmp_path: Path) -> None:
     (s,) = data["scenarios"]
     assert s["status"] in ("optimal", "feasible")
     assert s["comparison"]["uncovered_after"]["total"] == 0
-    assert s["verdict"].startswith("uten fv-05: ")
+    assert s["verdict"].startswith(f"uten {load_instance(SMALL).doctor('fv-05').name}: ")
 
 
 def test_whatif_bad_scenario_file_names_the_line_and_exits_2(tmp_path: Path) -> None:
