@@ -197,7 +197,7 @@ def api_create(
     body: NyLegevakt, user: User = Depends(current_user), s: Session = Depends(db)
 ) -> dict[str, Any]:
     if bool(body.eksempel) == bool(body.yaml):
-        raise AppError(422, "ugyldig_forespørsel", "Oppgi enten «eksempel» eller «yaml».")
+        raise AppError(422, "ugyldig_foresporsel", "Oppgi enten «eksempel» eller «yaml».")
     text = store.example_text(body.eksempel) if body.eksempel else str(body.yaml)
     row = store.create_legevakt(s, text, user.username)
     s.commit()

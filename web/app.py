@@ -227,7 +227,7 @@ def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
             for e in err.errors()
         ]
         return respond(
-            request, AppError(422, "ugyldig_forespørsel", "Ugyldig forespørsel.", problems)
+            request, AppError(422, "ugyldig_foresporsel", "Ugyldig forespørsel.", problems)
         )
 
     @app.exception_handler(StarletteHTTPException)
