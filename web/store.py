@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -641,7 +640,3 @@ def audit_entries(s: Session, row: LegevaktRow, limit: int = 200) -> list[AuditE
             .limit(limit)
         )
     )
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
