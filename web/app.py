@@ -112,6 +112,8 @@ async def security_headers(
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.url.scheme == "https":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     if not request.url.path.startswith(("/kalender/", "/docs", "/redoc")):
         response.headers.setdefault(
             "Content-Security-Policy",

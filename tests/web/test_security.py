@@ -111,8 +111,12 @@ def test_session_cookie_flags(app: Any, tmp_path: Any) -> None:
         assert "secure" not in cookie  # plain http on localhost
     secure = create_app(Settings(database_url=f"sqlite:///{tmp_path / 's.sqlite'}", https=True))
     with TestClient(secure, base_url="https://testserver") as client:
-        cookie = client.get("/login").headers["set-cookie"].lower()
+        r = client.get("/login")
+        cookie = r.headers["set-cookie"].lower()
         assert "secure" in cookie and "httponly" in cookie
+        assert r.headers["strict-transport-security"].startswith("max-age=")
+        assert r.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     secure.state.runner.shutdown()
 
 
