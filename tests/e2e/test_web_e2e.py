@@ -154,6 +154,11 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     mobile.locator(".month").wait_for()
     assert mobile.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     shot(mobile, artifacts, "10-phone-calendar")
+    for path in ("", "/versjoner/1/rettferdighet", "/versjoner/1/leger/fv-01"):
+        mobile.goto(base + "/legevakter/fjellvik" + path)
+        mobile.locator("main h1").wait_for()
+        width = mobile.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390 + 1, (path, width)  # wide tables and charts scroll inside
     phone.close()
     context.close()
 
