@@ -711,7 +711,8 @@ def doctor_latest(
     user: User = Depends(current_user),
     s: Session = Depends(db),
 ) -> Response:
-    """A doctor in the latest published version (or the newest finished plan)."""
+    """A doctor in the latest published version (or the newest finished plan; before any
+    plan, the doctor's absences, exemptions and wishes)."""
     row = store.legevakt(s, slug)
     v = store.latest_version(s, row.id)
     if v is not None:
@@ -719,4 +720,4 @@ def doctor_latest(
     for job in store.jobs_for(s, row):
         if job.status == "done":
             return redirect(f"/planer/{job.id}/leger/{quote(doctor_id)}")
-    raise AppError(404, "ingen_plan", "Det finnes ingen ferdig plan ennå.")
+    return redirect(f"/legevakter/{slug}/leger/{quote(doctor_id)}/rediger")  # no plan yet

@@ -19,6 +19,8 @@ def test_add_and_remove_an_absence(pages: tuple[TestClient, str]) -> None:
     client, token = pages
     create_small(client, token)
     assert "Ingen" in client.get(EDIT).text
+    r = client.get("/legevakter/fjellvik/leger/fv-03", follow_redirects=False)
+    assert r.headers["location"] == EDIT  # no plan yet: the doctor's form
     r = client.post(
         ADD,
         data={
