@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -334,7 +334,9 @@ def _solve_guided(
         hint = done.solution
     guide = ctx.model.clone()
     steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
-    out = _run(ctx, guide, steer, options, budget * 0.6, started, hint, floor=0)
+    # The guide's value is not the stage's (a sum, not the largest deviation): not reported.
+    quiet = replace(options, progress=None)
+    out = _run(ctx, guide, steer, quiet, budget * 0.6, started, hint, floor=0)
     if out.solution is not None:
         hint = out.solution[: len(ctx.model.proto.variables)]
     left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
