@@ -19,7 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from roster.checker import CHECKS, CheckResult, Finding
-from roster.errors import InputError, Problem
 from roster.fairness import DoctorLoad, FairnessReport
 from roster.glossary import (
     DAY_KIND_NO,
@@ -28,7 +27,10 @@ from roster.glossary import (
     MODE_NO,
     ROLE_NO,
     SCOPE_NO,
+    STAGE_NO,
+    STAGE_STATUS_NO,
     number_no,
+    parse_date_no,
 )
 from roster.instance import Instance
 from roster.model import CostKey, DayKind, Doctor, Legevakt, Role, Scope, ShiftType
@@ -37,27 +39,6 @@ from solver.solve import StageResult
 #: Width for output that is not a terminal (files, pipes, CI logs): wide enough for the tables.
 PLAIN_WIDTH = 120
 
-#: Solver stages as a leader reads them.
-STAGE_NO: dict[str, str] = {
-    "coverage": "Dekning",
-    "total": "Jevn total",
-    "changes": "Færrest endringer",
-    "categories": "Netter, helger, høytider",
-    "municipalities": "Kommunenes andel",
-    "spread": "Spredning",
-    "wishes": "Ønsker",
-}
-
-#: Status of one solver stage.
-STAGE_STATUS_NO: dict[str, str] = {
-    "optimal": "optimal",
-    "feasible": "ikke bevist optimal",
-    "infeasible": "umulig",
-    "no_solution": "ingen plan innen tidsgrensen",
-    "skipped": "hoppet over (tiden var ute)",
-    "unknown": "ikke løst innen tidsgrensen",
-    "model_invalid": "feil i modellen",
-}
 
 #: Status of a whole solve.
 RESULT_STATUS_NO: dict[str, str] = {
@@ -113,14 +94,7 @@ def date_no(day: dt.date) -> str:
 
 def parse_date(text: str, option: str) -> dt.date:
     """A date from an option, as 2027-03-01 or 01.03.2027; InputError naming the option."""
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InputError(
-        [Problem(field=option, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
-    )
+    return parse_date_no(text, option)
 
 
 def share_no(value: float) -> str:

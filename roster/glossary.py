@@ -7,6 +7,7 @@ standby = hjemmevakt.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from roster.model import (
@@ -147,3 +148,41 @@ def describe_shift(shift: Shift) -> str:
 def number_no(value: float, decimals: int = 1) -> str:
     """Norwegian number: decimal comma, e.g. 1,3."""
     return f"{value:.{decimals}f}".replace(".", ",").replace("-", "−")
+
+
+#: Solver stages as a leader reads them (CLI and web).
+STAGE_NO: dict[str, str] = {
+    "coverage": "Dekning",
+    "total": "Jevn total",
+    "changes": "Færrest endringer",
+    "categories": "Netter, helger, høytider",
+    "municipalities": "Kommunenes andel",
+    "spread": "Spredning",
+    "wishes": "Ønsker",
+}
+
+#: Status of one solver stage.
+STAGE_STATUS_NO: dict[str, str] = {
+    "optimal": "bevist optimal",
+    "feasible": "ikke bevist optimal",
+    "infeasible": "umulig",
+    "no_solution": "ingen plan innen tidsgrensen",
+    "skipped": "hoppet over (tiden var ute)",
+    "unknown": "ikke løst innen tidsgrensen",
+    "start": "startplan (ingen tid til søk)",
+    "model_invalid": "feil i modellen",
+}
+
+
+def parse_date_no(text: str, field: str) -> dt.date:
+    """A date as a person types it, 2027-03-01 or 01.03.2027; InputError naming the field."""
+    from roster.errors import InputError, Problem
+
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InputError(
+        [Problem(field=field, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
+    )

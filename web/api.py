@@ -367,12 +367,7 @@ def api_compare(
     """Changed duties from version `mot` to version `number`."""
     row = store.legevakt(s, slug)
     a, b = store.version(s, row, mot), store.version(s, row, number)
-    changes = store.diff(
-        store.instance_from_text(a.instance_yaml),
-        store.roster_from_json(a.roster),
-        store.instance_from_text(b.instance_yaml),
-        store.roster_from_json(b.roster),
-    )
+    changes = store.version_diff(a, b)
     return {
         "fra": mot,
         "til": number,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from roster.checker import check
 from roster.fairness import evaluate
+from roster.glossary import STAGE_NO
 from solver.report import build_report
 from solver.solve import SolveOptions, solve
 from web.models import PublishedVersion, SolveJob, utcnow
@@ -32,16 +33,6 @@ log = logging.getLogger("web.jobs")
 
 #: How often progress is written while a stage improves (a new stage is written at once).
 PROGRESS_EVERY = 0.5
-
-STAGE_NO: dict[str, str] = {
-    "coverage": "Dekning",
-    "total": "Jevn total",
-    "changes": "Færrest endringer",
-    "categories": "Netter, helger, høytider",
-    "municipalities": "Kommunenes andel",
-    "spread": "Spredning",
-    "wishes": "Ønsker",
-}
 
 
 class JobRunner(Protocol):

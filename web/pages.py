@@ -3,7 +3,6 @@ through web.store and renders a template; errors go to the one mapping in web.ap
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,13 +17,20 @@ from roster.errors import InputError, Problem
 from roster.exchange import Roster, holes, roster_csv_text
 from roster.exports import month_html, workbook
 from roster.fairness import evaluate
-from roster.glossary import ABSENCE_NO, DOCTOR_KIND_NO, EXEMPTION_NO, SCOPE_NO
+from roster.glossary import (
+    ABSENCE_NO,
+    DOCTOR_KIND_NO,
+    EXEMPTION_NO,
+    SCOPE_NO,
+    STAGE_NO,
+    STAGE_STATUS_NO,
+    parse_date_no,
+)
 from roster.instance import Instance
 from web import store, views
 from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
 from web.deps import login as login_check
 from web.errors import AppError, not_found
-from web.jobs import STAGE_NO
 from web.models import LegevaktRow, PublishedVersion, SolveJob, User
 from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token, safe_upload_name
 
@@ -270,15 +276,6 @@ def edit_save(
     return redirect(f"/legevakter/{slug}")
 
 
-def _parse_day(text: str, field: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InputError([Problem(field=field, message=f"ugyldig dato «{text}»")])
-
-
 @router.post("/legevakter/{slug}/lag")
 def make_plan(
     request: Request,
@@ -294,10 +291,12 @@ def make_plan(
 ) -> Response:
     row = store.legevakt(s, slug)
     try:
-        store.set_period(s, row, _parse_day(start, "fra"), _parse_day(slutt, "til"), user.username)
+        store.set_period(
+            s, row, parse_date_no(start, "fra"), parse_date_no(slutt, "til"), user.username
+        )
         limit = min(max(1.0, tidsgrense), cfg.max_time_limit)
         previous = store.version(s, row, int(fra_versjon)) if fra_versjon.isdigit() else None
-        freeze = _parse_day(behold_for, "behold_for") if behold_for.strip() else None
+        freeze = parse_date_no(behold_for, "behold_for") if behold_for.strip() else None
         job = store.create_job(s, row, user.username, limit, previous, freeze)
         s.commit()
     except InputError as err:
@@ -355,12 +354,7 @@ def compare_page(
 ) -> Response:
     row = store.legevakt(s, slug)
     a, b = store.version(s, row, fra), store.version(s, row, til)
-    changes = store.diff(
-        store.instance_from_text(a.instance_yaml),
-        store.roster_from_json(a.roster),
-        store.instance_from_text(b.instance_yaml),
-        store.roster_from_json(b.roster),
-    )
+    changes = store.version_diff(a, b)
     return render(
         request,
         "sammenlign.html",
@@ -511,7 +505,7 @@ def _fairness(request: Request, view: PlanView) -> Response:
             "muni_chart": views.municipality_chart(fairness),
             "stages": view.report.get("stages", []),
             "stage_no": STAGE_NO,
-            "stage_status_no": views.STAGE_STATUS_NO,
+            "stage_status_no": STAGE_STATUS_NO,
         },
     )
 

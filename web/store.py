@@ -531,6 +531,16 @@ class Change:
     after: list[str]
 
 
+def version_diff(old: PublishedVersion, new: PublishedVersion) -> list[Change]:
+    """Shifts whose doctors differ from version `old` to version `new`."""
+    return diff(
+        instance_from_text(old.instance_yaml),
+        roster_from_json(old.roster),
+        instance_from_text(new.instance_yaml),
+        roster_from_json(new.roster),
+    )
+
+
 def diff(old_inst: Instance, old: Roster, new_inst: Instance, new: Roster) -> list[Change]:
     """Shifts whose doctors differ between two rosters (names from each version)."""
 

@@ -139,15 +139,6 @@ def month_grid(instance: Instance, roster: Roster, key: str) -> MonthGrid:
 
 WEEKDAYS_SHORT = [w[:3].capitalize() for w in WEEKDAY_NO]
 
-STAGE_STATUS_NO: dict[str, str] = {
-    "optimal": "bevist optimal",
-    "feasible": "ikke bevist optimal",
-    "infeasible": "umulig",
-    "no_solution": "ingen plan innen tidsgrensen",
-    "skipped": "hoppet over (tiden var ute)",
-    "unknown": "ikke løst innen tidsgrensen",
-    "model_invalid": "feil i modellen",
-}
 LEGEND = [
     ("role-primary mode-onsite", "lege i vakt, tilstedevakt"),
     ("role-primary mode-standby", "lege i vakt, hjemmevakt"),
