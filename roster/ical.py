@@ -70,6 +70,14 @@ def duties(instance: Instance, roster: Roster, previous: Roster | None = None) -
     return _seats(instance.shifts, roster, earlier)
 
 
+def seat_all(
+    instance: Instance, roster: Roster, previous: Roster | None
+) -> tuple[list[Duty], list[Duty]]:
+    """The duties of `roster` (seated after `previous`) and of `previous`."""
+    old = duties(instance, previous, None) if previous is not None else []
+    return duties(instance, roster, previous), old
+
+
 def event_uid(instance: Instance, duty: Duty, with_seat: bool) -> str:
     s = duty.shift
     seat = f"-{duty.seat}" if with_seat and s.doctors > 1 else ""
@@ -243,6 +251,7 @@ def feed(
     *,
     now: dt.datetime,
     state: dict[str, EventState] | None = None,
+    seated: tuple[list[Duty], list[Duty]] | None = None,
 ) -> tuple[Calendar, dict[str, EventState]]:
     """The calendar of one doctor (`doctor_id`) or of the whole legevakt (None), and the new
     state of that calendar to keep for the next publication.
@@ -252,13 +261,13 @@ def feed(
     is published with STATUS:CANCELLED and SEQUENCE + 1, and kept so for `CANCELLED_KEPT`.
     Without `state` but with `previous` (the roster before): a new or re-assigned duty gets
     SEQUENCE 1, an unchanged one 0, and a duty that is gone is CANCELLED with SEQUENCE 1.
-    Without either, every event has SEQUENCE 0.
+    Without either, every event has SEQUENCE 0. `seated`: `seat_all(...)`, when the caller
+    makes many calendars of the same rosters.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     whole = doctor_id is None
-    current = duties(instance, roster, previous)
-    old = duties(instance, previous, None) if previous is not None else []
+    current, old = seated or seat_all(instance, roster, previous)
     if not whole:
         current = [d for d in current if d.doctor_id == doctor_id]
         old = [d for d in old if d.doctor_id == doctor_id]
@@ -368,6 +377,7 @@ def feeds(
     names = (set(_doctor_ids(roster, previous)) | set(known)) & staff
     calendars: dict[str, Calendar] = {}
     kept: dict[str, dict[str, EventState]] = {}
+    seated = seat_all(instance, roster, previous)  # once, not once per calendar
     for key in [*sorted(names), ALL_NAME]:
         doctor_id = None if key == ALL_NAME else key
         calendars[key], kept[key] = feed(
@@ -377,6 +387,7 @@ def feeds(
             previous,
             now=now,
             state=None if state is None else known.get(key, {}),
+            seated=seated,
         )
     return calendars, FeedState(calendars=kept)
 
