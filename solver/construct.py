@@ -216,10 +216,10 @@ def _drop(ctx: BuildCtx, st: _State, di: int, si: int) -> None:
 
 
 def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int | None = None) -> set[Pair]:
-    """Move single duties from doctors above their fair share to doctors below it while that
-    narrows the gap and every rule still holds. Only primary duties that need no back-up on
-    either side move, so competence pairing is never touched. A quick local search that gives
-    the CP-SAT search a fair starting point after a change (what-if, re-plan)."""
+    """Move single duties from doctors above their fair share to doctors below it, or swap a
+    heavy duty for a lighter one, while that narrows the gap and every rule still holds. Only
+    primary duties that need no back-up on either side move, so competence pairing is never
+    touched. A quick local search that gives the CP-SAT search a fair starting point."""
     st = _State()
     for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
         _take(ctx, st, di, si)
@@ -231,41 +231,48 @@ def rebalance(ctx: BuildCtx, b: Basis, pairs: set[Pair], max_moves: int | None =
     goal = {index[d]: t for d, t in targets(b, sum(st.points[index[d]] for d in b.weights)).items()}
     for _ in range(max_moves):
         dev = {di: st.points[di] - goal[di] for di in compared}
-        moved = False
-        for o in sorted(compared, key=lambda di: (-dev[di], di)):
-            if dev[o] <= 0:
-                break
-            for si in sorted(st.duties[o], key=lambda i: -ctx.shifts[i].points):
-                s = ctx.shifts[si]
-                if s.role != Role.primary or not ctx.competent.get((o, si), True):
-                    continue
-                before = max(abs(dev[o]), 0.0)
-                for u in sorted(compared, key=lambda di: (dev[di], di)):
-                    if dev[u] >= 0:
-                        break
-                    if (u, si) not in ctx.x or not ctx.competent.get((u, si), True):
-                        continue
-                    if max(abs(dev[o] - s.points), abs(dev[u] + s.points)) >= max(
-                        before, abs(dev[u])
-                    ):
-                        continue
-                    _drop(ctx, st, o, si)
-                    if _fits(ctx, st, u, si, caps):
-                        _take(ctx, st, u, si)
-                        moved = True
-                        break
-                    _take(ctx, st, o, si)
-                if moved:
-                    break
-            if moved:
-                break
-        if not moved and not _swap(ctx, st, compared, dev, caps):
+        if not _move(ctx, st, compared, dev, caps) and not _swap(ctx, st, compared, dev, caps):
             break
     return set(st.assigned)
 
 
 def _movable(ctx: BuildCtx, di: int, si: int) -> bool:
     return ctx.shifts[si].role == Role.primary and ctx.competent.get((di, si), True)
+
+
+def _can_take(ctx: BuildCtx, di: int, si: int) -> bool:
+    return (di, si) in ctx.x and ctx.competent.get((di, si), True)
+
+
+def _move(
+    ctx: BuildCtx,
+    st: _State,
+    compared: list[int],
+    dev: dict[int, float],
+    caps: dict[str, int | None],
+) -> bool:
+    """Give one duty of a doctor above fair share to one below it, when that narrows the gap
+    for both and every rule holds. True if one was moved."""
+    for o in sorted(compared, key=lambda di: (-dev[di], di)):
+        if dev[o] <= 0:
+            return False
+        for si in sorted(st.duties[o], key=lambda i: -ctx.shifts[i].points):
+            if not _movable(ctx, o, si):
+                continue
+            points = ctx.shifts[si].points
+            for u in sorted(compared, key=lambda di: (dev[di], di)):
+                if dev[u] >= 0:
+                    break
+                if not _can_take(ctx, u, si):
+                    continue
+                if max(abs(dev[o] - points), abs(dev[u] + points)) >= max(dev[o], -dev[u]):
+                    continue
+                _drop(ctx, st, o, si)
+                if _fits(ctx, st, u, si, caps):
+                    _take(ctx, st, u, si)
+                    return True
+                _take(ctx, st, o, si)
+    return False
 
 
 def _swap(
@@ -286,15 +293,11 @@ def _swap(
                 break
             worst = max(abs(dev[o]), abs(dev[u]))
             for so in sorted(st.duties[o], key=lambda i: -ctx.shifts[i].points):
-                if not _movable(ctx, o, so) or (u, so) not in ctx.x:
-                    continue
-                if not ctx.competent.get((u, so), True):
+                if not _movable(ctx, o, so) or not _can_take(ctx, u, so):
                     continue
                 for su in list(st.duties[u]):
                     delta = ctx.shifts[so].points - ctx.shifts[su].points
-                    if delta <= 0 or not _movable(ctx, u, su) or (o, su) not in ctx.x:
-                        continue
-                    if not ctx.competent.get((o, su), True):
+                    if delta <= 0 or not _movable(ctx, u, su) or not _can_take(ctx, o, su):
                         continue
                     if max(abs(dev[o] - delta), abs(dev[u] + delta)) >= worst:
                         continue

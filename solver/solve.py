@@ -546,16 +546,15 @@ def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
 
 
 def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
-    """A starting point for the search: the previous roster when re-planning (what it still
-    allows), else the greedy construction. Holes fill what is missing."""
+    """A starting point for the search: when re-planning, the best start built from the
+    previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
     if options.previous is not None:
         keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
         kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
-        # What the previous roster still allows, its empty seats filled greedily; a fresh
-        # greedy roster instead when that leaves fewer holes (coverage comes first).
-        # Three candidates, best by the stage order (holes, then fairness, then changes):
-        # everything kept; kept up to each doctor's new fair share (what a change took from
-        # or gave to the others is rebalanced); and a fresh greedy roster.
+        # Candidates, best by the stage order (holes, then fairness, then changes): what the
+        # previous roster still allows, kept whole; kept only up to each doctor's new fair
+        # share (as is, and rebalanced); and a fresh greedy roster. Empty seats are filled
+        # greedily in each.
         b = fairness_basis(ctx)
         needed = sum(s.points * s.doctors for s in ctx.shifts if s.needed_always)
         share = targets(b, needed)
