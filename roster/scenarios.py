@@ -588,19 +588,24 @@ def _apply_municipality_key(data: dict[str, Any], c: ChangeMunicipalityKey, name
     )
 
 
-def _apply_share(data: dict[str, Any], c: ChangeShare, name: str) -> None:
-    ids = {d.id for d in data["doctors"]} if c.doctors == "all" else set(c.doctors)
-    for doctor_id in ids:
+def _named_doctors(data: dict[str, Any], doctors: tuple[str, ...] | Literal["all"]) -> set[str]:
+    """The ids a change names ('all': everyone); ScenarioError for one that is not there."""
+    if doctors == "all":
+        return {d.id for d in data["doctors"]}
+    for doctor_id in doctors:
         _doctor_index(data, doctor_id)
+    return set(doctors)
+
+
+def _apply_share(data: dict[str, Any], c: ChangeShare, name: str) -> None:
+    ids = _named_doctors(data, c.doctors)
     data["doctors"] = [
         d.model_copy(update={"share": c.share}) if d.id in ids else d for d in data["doctors"]
     ]
 
 
 def _apply_scale_share(data: dict[str, Any], c: ScaleShare, name: str) -> None:
-    ids = {d.id for d in data["doctors"]} if c.doctors == "all" else set(c.doctors)
-    for doctor_id in ids:
-        _doctor_index(data, doctor_id)
+    ids = _named_doctors(data, c.doctors)
     too_high = sorted(d.id for d in data["doctors"] if d.id in ids and d.share * c.scale_share > 3)
     if too_high:
         raise ScenarioError(f"andelen blir over 3 for {', '.join(too_high)}")
