@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: examples/ and bench/ are not installed
     sys.path.insert(0, str(ROOT))
 
+from bench.sections import RESULTS_MD, kept_section  # noqa: E402
 from roster.instance import Instance, load_instance, resolve  # noqa: E402
 
 # name: (doctors, municipalities, weeks, solver time limit in seconds)
@@ -50,9 +51,9 @@ METHODS = ("solver", "solver-det", "greedy")
 #: enough to run twice: what reproducibility costs.
 DETERMINISTIC_SIZES = {"S", "M", "INNHERRED"}
 CATEGORIES = ("night", "weekend", "big_holiday")
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 TRIED_HEADING = "## What we tried"
-WHATIF_HEADING = "## What-if (bench/whatif.py)"  # written by bench/whatif.py, kept here
+#: Sections other scripts write (bench/whatif.py, bench/feeds.py), kept here as written.
+KEPT_HEADINGS = ("## What-if (bench/whatif.py)", "## Calendar feeds (bench/feeds.py)")
 
 
 def make_instance(size: str, seed: int) -> Instance:
@@ -471,19 +472,6 @@ def kept_tried_section() -> str:
     return TRIED_HEADING + (rest if end < 0 else rest[: end + 1]).rstrip() + "\n"
 
 
-def kept_section(heading: str) -> str:
-    """A section of the current RESULTS.md written by another script, kept as written."""
-    if not RESULTS_MD.exists():
-        return ""
-    text = RESULTS_MD.read_text(encoding="utf-8")
-    at = text.find(heading)
-    if at < 0:
-        return ""
-    rest = text[at + len(heading) :]
-    end = rest.find("\n## ")
-    return heading + (rest if end < 0 else rest[: end + 1]).rstrip() + "\n"
-
-
 def results_markdown(rows: list[Row], sizes: list[str], command: str) -> str:
     ratio_rows = [c for c in (ratio_cells(s, rows) for s in sizes) if c]
     goal_rows = [[g, met, ev] for g, met, ev in goals(rows)]
@@ -539,7 +527,12 @@ def results_markdown(rows: list[Row], sizes: list[str], command: str) -> str:
             "",
             kept_tried_section().rstrip(),
             "",
-            *([kept_section(WHATIF_HEADING).rstrip(), ""] if kept_section(WHATIF_HEADING) else []),
+            *(
+                part
+                for h in KEPT_HEADINGS
+                if kept_section(h)
+                for part in (kept_section(h).rstrip(), "")
+            ),
         ]
     )
 

@@ -25,10 +25,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: bench/ is not installed
+    sys.path.insert(0, str(ROOT))
+
+from bench.sections import write_section  # noqa: E402
+
 INSTANCE = ROOT / "examples" / "innherred" / "instance.yaml"
 SCENARIOS = ROOT / "bench" / "whatif_scenarios.yaml"
 OUT = ROOT / "bench" / "out" / "whatif"
-RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 HEADING = "## What-if (bench/whatif.py)"
 ONE = ["--exempt", "lev-02", "--from", "2027-03-01"]
 
@@ -105,19 +109,6 @@ def section(command: str, base_note: str, one: list[float], one_json: dict[str, 
     )
 
 
-def write_section(text: str) -> None:
-    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
-    at = old.find(HEADING)
-    if at < 0:
-        new = old.rstrip() + "\n\n" + text
-    else:
-        rest = old[at + len(HEADING) :]
-        end = rest.find("\n## ")
-        tail = "" if end < 0 else rest[end + 1 :]
-        new = old[:at] + text + ("\n" + tail if tail else "")
-    RESULTS_MD.write_text(new.rstrip() + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--baseline", type=Path, help="roster.csv to use instead of solving one")
@@ -146,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(command, note, one_times, one_json, ten, ten_json)
     print(text)
     if args.write_results:
-        write_section(text)
+        write_section(HEADING, text)
     return 0
 
 

@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 from pydantic import Field
 
-from roster.calendar import Shift
+from roster.calendar import OSLO, Shift
 from roster.exchange import Roster
 from roster.glossary import MODE_NO, ROLE_NO
 from roster.instance import Instance
@@ -27,6 +28,68 @@ PRODID = "-//Vaktplan//Legevakt//NO"
 TZID = "Europe/Oslo"
 REFRESH = "PT1H"
 ALL_NAME = "all"
+#: Bumped whenever the bytes of a feed change for the same published version (the web
+#: feed's ETag is made from it, the version and the doctor, so it can answer 304 unrendered).
+FEED_FORMAT = 2
+
+_HOUR = dt.timedelta(hours=1)
+#: Central European summer time as Google Calendar and Outlook write it: two rules, each the
+#: last Sunday of its month, at 02:00 winter time and 03:00 summer time (01:00 UTC both).
+_DST_RULES = (
+    (TimezoneDaylight, "CEST", 3, dt.time(2), _HOUR, 2 * _HOUR),
+    (TimezoneStandard, "CET", 10, dt.time(3), 2 * _HOUR, _HOUR),
+)
+
+
+def _last_sunday(year: int, month: int) -> dt.date:
+    day = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+
+def _rule_offset(moment: dt.datetime) -> dt.timedelta:
+    """The UTC offset `_DST_RULES` give an instant (UTC)."""
+    year = moment.year
+    starts, ends = (
+        dt.datetime.combine(_last_sunday(year, month), dt.time(1), tzinfo=dt.UTC)
+        for month in (3, 10)
+    )
+    return 2 * _HOUR if starts <= moment < ends else _HOUR
+
+
+@cache
+def rules_match_zoneinfo(year: int) -> bool:
+    """Do the two yearly rules give every hour of `year` the offset the time-zone database
+    gives Europe/Oslo? (True for every year since 1996; checked, not assumed, so a change of
+    the law shows up as a different VTIMEZONE instead of duties an hour wrong.)"""
+    moment = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+    while moment.year == year:
+        if moment.astimezone(OSLO).utcoffset() != _rule_offset(moment):
+            return False
+        moment += _HOUR
+    return True
+
+
+def vtimezone(years: Iterable[int]) -> Timezone:
+    """Europe/Oslo for events in `years`: in the RRULE form (DAYLIGHT and STANDARD, each
+    `RRULE:FREQ=YEARLY;BYMONTH=…;BYDAY=-1SU`) that every calendar reads alike, when the rules
+    match the time-zone database in all those years; otherwise the transitions listed one by
+    one as the icalendar package writes them."""
+    wanted = sorted(set(years))
+    if not all(rules_match_zoneinfo(y) for y in wanted):
+        first, last = dt.date(wanted[0], 1, 1), dt.date(wanted[-1] + 1, 1, 1)
+        return Timezone.from_tzinfo(OSLO, TZID, first_date=first, last_date=last)
+    tz = Timezone()
+    tz.add("tzid", TZID)
+    tz.add("x-lic-location", TZID)
+    for kind, name, month, local, before, after in _DST_RULES:
+        part = kind()
+        part.add("tzname", name)
+        part.add("tzoffsetfrom", before)
+        part.add("tzoffsetto", after)
+        part.add("dtstart", dt.datetime.combine(_last_sunday(1970, month), local))
+        part.add("rrule", vRecur(freq="YEARLY", bymonth=month, byday="-1SU"))
+        tz.add_component(part)
+    return tz
 
 
 @dataclass(frozen=True)
@@ -281,6 +344,8 @@ def feed(
         else f"Legevakt – {instance.doctor(doctor_id).name}"
     )
     cal = _base_calendar(name)
+    period = instance.period
+    cal.add_component(vtimezone(range(period.start.year, period.end.year + 2)))
     new_state: dict[str, EventState] = {}
     for uid, duty in sorted(now_events.items(), key=_sort_key):
         ev = _event(instance, roster, duty, uid, now)
@@ -341,7 +406,6 @@ def feed(
         ev.add("dtstamp", now.astimezone(dt.UTC))
         cal.add_component(ev)
         new_state[uid] = st
-    cal.add_missing_timezones()
     return cal, new_state
 
 

@@ -409,6 +409,18 @@ def latest_version(s: Session, legevakt_id: int) -> PublishedVersion | None:
     )
 
 
+def latest_version_stamp(s: Session, legevakt_id: int) -> tuple[int, dt.datetime] | None:
+    """Id and publication time of the latest version, without loading its texts (what a
+    calendar feed needs to answer «not modified»)."""
+    row = s.execute(
+        select(PublishedVersion.id, PublishedVersion.published_at)
+        .where(PublishedVersion.legevakt_id == legevakt_id)
+        .order_by(PublishedVersion.number.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def previous_version(s: Session, v: PublishedVersion) -> PublishedVersion | None:
     return s.scalar(
         select(PublishedVersion)

@@ -40,7 +40,7 @@ def test_feed_headers_etag_and_conditional_requests(app: Any, api: TestClient) -
         assert first.headers["content-type"] == "text/calendar; charset=utf-8"
         assert "content-disposition" not in first.headers
         etag, modified = first.headers["etag"], first.headers["last-modified"]
-        assert etag.startswith('"') and modified.endswith("GMT")
+        assert etag.startswith('W/"') and etag.endswith('"') and modified.endswith("GMT")
         again = anonymous.get(url)
         assert again.content == first.content and again.headers["etag"] == etag
         cached = anonymous.get(url, headers={"If-None-Match": etag})
@@ -52,6 +52,31 @@ def test_feed_headers_etag_and_conditional_requests(app: Any, api: TestClient) -
         whole = anonymous.get(links(api)[None])
         assert whole.status_code == 200
         assert len(events(whole.content)) > len(events(first.content)) > 0
+
+
+def test_feed_weak_etag_gives_304_without_rendering(
+    app: Any, api: TestClient, monkeypatch: Any
+) -> None:
+    api.post("/api/legevakter", json={"eksempel": "small"})
+    publish_plan(app, api, slutt="2027-01-31")
+    url = links(api)["fv-01"]
+    with TestClient(app) as anonymous:
+        first = anonymous.get(url)
+        etag = first.headers["etag"]
+        opaque = etag.removeprefix("W/")
+        app.state.feed_cache.clear()
+
+        def no_rendering(*args: Any, **kw: Any) -> None:
+            raise AssertionError("a 304 must not read the plan or render the calendar")
+
+        monkeypatch.setattr("web.feeds.feed_calendar", no_rendering)
+        monkeypatch.setattr("web.feeds.instance_from_text", no_rendering)
+        for sent in (etag, opaque, f'"annen", W/{opaque}', f'W/{opaque} , "annen"', "*"):
+            cached = anonymous.get(url, headers={"If-None-Match": sent})
+            assert cached.status_code == 304, sent
+            assert cached.content == b"" and cached.headers["etag"] == etag
+        head = anonymous.head(url, headers={"If-None-Match": etag})
+        assert head.status_code == 304
 
 
 def test_republish_updates_feed_and_cancels_removed_duties(app: Any, api: TestClient) -> None:
