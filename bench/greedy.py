@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 
 from roster.calendar import Shift
 from roster.checker import weekend_keys
-from roster.eligibility import competent_alone, practice_day_conflict, unavailable_reason
+from roster.eligibility import competent_alone, unavailable_reason
 from roster.exchange import Assignment, Roster
 from roster.instance import Instance
-from roster.model import Doctor, Mode, Role
+from roster.model import Doctor, Role
+from roster.rest import duty_rest_short, longest_rest_minutes, practice_conflict
 from roster.rules import (
     MaxCountParams,
     MinGapDaysParams,
-    RestAfterDutyParams,
     RuleBook,
 )
 
@@ -64,13 +64,6 @@ class _Load:
         return self.duties[lo:hi]
 
 
-def _rest_breach(first: Shift, second: Shift, rules: RuleBook) -> bool:
-    p = rules.params("rest_after_duty", first.date, RestAfterDutyParams)
-    if first.mode == Mode.standby and not p.applies_to_standby:
-        return False
-    return first.t1 < second.t0 < first.t1 + round(p.min_rest_hours * 60)
-
-
 def _gap_breach(first: Shift, second: Shift, rules: RuleBook) -> bool:
     p = rules.params("min_gap_days", first.date, MinGapDaysParams)
     if (second.date - first.date).days >= p.days:
@@ -93,15 +86,10 @@ class _Greedy:
             (self.rules.params("min_gap_days", day, MinGapDaysParams).days)
             for day in instance.period.dates()
         )
-        longest_rest = max(
-            self.rules.params("rest_after_duty", day, RestAfterDutyParams).min_rest_hours
-            for day in instance.period.dates()
-        )
+        longest_rest = longest_rest_minutes(self.rules, instance.period.dates())
         longest_shift = max((s.minutes for s in instance.shifts), default=0)
         # Any duty that can clash with a shift starts within this many minutes of it.
-        self.window = (
-            max(longest_gap + 1, 2) * DAY_MINUTES + longest_shift + round(longest_rest * 60)
-        )
+        self.window = max(longest_gap + 1, 2) * DAY_MINUTES + longest_shift + longest_rest
         self.staffed: dict[str, list[str]] = {}
         self._static: dict[tuple[str, str], bool] = {}
 
@@ -114,7 +102,7 @@ class _Greedy:
             d = load.doctor
             hit = (
                 unavailable_reason(d, s, self.rules) is None
-                and practice_day_conflict(d, s, self.rules) is None
+                and practice_conflict(d, s, self.rules) is None
             )
             self._static[key] = hit
         return hit
@@ -140,7 +128,9 @@ class _Greedy:
             if u.t0 < s.t1 and s.t0 < u.t1:
                 return False  # overlap
             first, second = (u, s) if (u.t0, u.type_id) < (s.t0, s.type_id) else (s, u)
-            if _rest_breach(first, second, self.rules) or _gap_breach(first, second, self.rules):
+            if duty_rest_short(first, second, self.rules) is not None or _gap_breach(
+                first, second, self.rules
+            ):
                 return False
         return self._static_ok(load, s)
 

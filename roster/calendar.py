@@ -144,6 +144,14 @@ class Shift(StrictModel):
         return self.t1 - self.t0
 
     @property
+    def dates(self) -> tuple[dt.date, ...]:
+        """Every date (Europe/Oslo) the shift has hours on: a night 23:00-08:00 has two, an
+        evening that ends at midnight one. Rules are judged on each of them."""
+        last = (self.end - dt.timedelta(minutes=1)).date()
+        n = (last - self.date).days + 1
+        return tuple(self.date + dt.timedelta(days=i) for i in range(max(n, 1)))
+
+    @property
     def is_night(self) -> bool:
         return self.period in (Period.night, Period.full_day)
 

@@ -22,21 +22,19 @@ from roster.eligibility import (
     courses_valid,
     exemption_rule,
     in_pool,
-    practice_window,
     wish_matches,
 )
 from roster.exchange import Roster
-from roster.glossary import ABSENCE_NO, describe_shift, number_no
+from roster.glossary import ABSENCE_NO, describe_duty, describe_shift, number_no, span_no
 from roster.instance import Instance
-from roster.model import Doctor, Mode, Role, StrictModel
+from roster.model import Doctor, Role, StrictModel
+from roster.rest import duty_rest_short, longest_rest_minutes, practice_clashes
 from roster.rules import (
     SOFT_RULES,
     BigHolidayRotationParams,
     CompetenceBackupParams,
-    DayOffAfterNightParams,
     MaxCountParams,
     MinGapDaysParams,
-    RestAfterDutyParams,
     WishesParams,
 )
 
@@ -307,60 +305,48 @@ def _judge_rest(c: Ctx) -> tuple[list[Finding], list[Finding], list[DayOff]]:
     night: list[Finding] = []
     days_off: list[DayOff] = []
     rules = c.instance.rules
+    window = longest_rest_minutes(rules, c.instance.period.dates())
     for doctor_id, lst in sorted(c.duties.items()):
         d = c.instance.doctor(doctor_id)
-        for s in lst:
-            p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
-            if s.mode == Mode.standby and not p.applies_to_standby:
-                continue
-            rest_end = s.t1 + round(p.min_rest_hours * 60)
-            for t in lst:
-                if s.t1 < t.t0 < rest_end:
-                    hours = (t.t0 - s.t1) / 60
-                    rest.append(
-                        c.finding(
-                            "rest_after_duty",
-                            f"bare {number_no(hours)} timer hvile før {describe_shift(t)} (krav {number_no(p.min_rest_hours, 0)})",
-                            s,
-                            d,
-                        )
-                    )
-            end_day = s.end.date()
-            for day in (end_day, end_day + dt.timedelta(days=1)):
-                pw = practice_window(d, day, rules)
-                if (
-                    pw is None
-                    or not (pw[0] < rest_end and pw[1] > s.t1)
-                    or (s.t0 < pw[1] and s.t1 > pw[0] and day == s.date)
-                ):
-                    continue
-                if s.is_night and s.mode == Mode.onsite and day == end_day:
-                    off = rules.params("day_off_after_night", day, DayOffAfterNightParams)
-                    if off.enabled:
-                        days_off.append(DayOff(doctor_id=d.id, date=day, after_shift=s.id))
-                    else:
-                        night.append(
-                            c.finding(
-                                "day_off_after_night",
-                                f"tilstedevakt natt før praksisdag {day:%d.%m} uten fri dagen etter",
-                                s,
-                                d,
-                            )
-                        )
-                    continue
-                hours = max(0, pw[0] - s.t1) / 60
-                rest.append(
+        clashes = [(s, k) for s in lst for k in practice_clashes(d, s, rules)]
+        given_off = {k.practice.day for _, k in clashes if k.day_off}
+        for s, k in clashes:
+            pd = k.practice
+            if k.day_off:
+                days_off.append(DayOff(doctor_id=d.id, date=pd.day, after_shift=s.id))
+            elif k.rule == "day_off_after_night":
+                night.append(
                     c.finding(
-                        "rest_after_duty",
-                        f"bare {number_no(hours)} timer hvile før egen praksisdag {day:%d.%m} (krav {number_no(p.min_rest_hours, 0)})",
+                        "day_off_after_night",
+                        f"tilstedevakt natt før praksisdag {pd.day:%d.%m} uten fri dagen etter",
                         s,
                         d,
                     )
                 )
+            elif pd.day not in given_off:
+                practice = f"egen praksisdag {span_no(pd.start, pd.end)}"
+                pair = (practice, describe_duty(s)) if k.before else (describe_duty(s), practice)
+                rest.append(c.finding("rest", _too_little(k.gap, k.need, *pair), s, d))
+        for i, s in enumerate(lst):
+            for t in lst[i + 1 :]:
+                if t.t0 >= s.t1 + window:
+                    break
+                need = duty_rest_short(s, t, rules)
+                if need is not None:
+                    text = _too_little(t.t0 - s.t1, need, describe_duty(s), describe_duty(t))
+                    rest.append(c.finding("rest", text, s, d))
     return rest, night, days_off
 
 
-def check_rest_after_duty(c: Ctx) -> list[Finding]:
+def _hours(minutes: int) -> str:
+    return number_no(minutes / 60, 0 if minutes % 60 == 0 else 1)
+
+
+def _too_little(gap: int, need: int, first: str, second: str) -> str:
+    return f"bare {_hours(gap)} timer hvile mellom {first} og {second} (krav {_hours(need)} timer)"
+
+
+def check_rest(c: Ctx) -> list[Finding]:
     return _rest_and_days_off(c)[0]
 
 
@@ -487,7 +473,7 @@ CHECKS: dict[str, Callable[[Ctx], list[Finding]]] = {
     "granted_exemption": check_granted_exemption,
     "courses_required": check_courses_required,
     "competence_backup": check_competence_backup,
-    "rest_after_duty": check_rest_after_duty,
+    "rest": check_rest,
     "day_off_after_night": check_day_off_after_night,
     "min_gap_days": check_min_gap_days,
     "max_nights": check_max_nights,

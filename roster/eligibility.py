@@ -1,5 +1,5 @@
 """Domain facts about one doctor on one date: age, exemptions, absence, pool, courses,
-competence to work alone, practice day.
+competence to work alone. (Rest and the practice day: roster.rest.)
 
 Pure predicates over the model and the rule parameters in force on the shift's date. The
 solver uses them to decide which (doctor, shift) pairs get a variable; the checker uses them
@@ -12,7 +12,7 @@ import calendar as _cal
 import datetime as dt
 from collections.abc import Iterable
 
-from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
+from roster.calendar import OSLO, Shift, to_minutes
 from roster.model import (
     Absence,
     AbsenceKind,
@@ -21,7 +21,6 @@ from roster.model import (
     Doctor,
     Exemption,
     ExemptionKind,
-    Mode,
     Scope,
 )
 from roster.rules import (
@@ -30,9 +29,8 @@ from roster.rules import (
     BreastfeedingExemptionParams,
     CompetenceBackupParams,
     CoursesRequiredParams,
-    DayOffAfterNightParams,
     PregnancyExemptionParams,
-    RestAfterDutyParams,
+    RestParams,
     RuleBook,
 )
 
@@ -52,7 +50,7 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 def in_office_hours(shift: Shift, rules: RuleBook) -> bool:
     """Inside ordinary office hours: a weekday (no holiday) within the practice day's hours."""
-    p = rules.params("rest_after_duty", shift.date, RestAfterDutyParams)
+    p = rules.params("rest", shift.date, RestParams)
     if shift.day_kind != DayKind.weekday or shift.date.weekday() not in p.practice_weekdays:
         return False
     open_ = to_minutes(dt.datetime.combine(shift.date, p.practice_start, tzinfo=OSLO))
@@ -188,41 +186,6 @@ def competent_alone(
     if c.legevakt_shifts_before + shifts_in_period_before >= p.shifts_required:
         return True
     return p.gp_year_counts and c.gp_year_done is not None and c.gp_year_done <= day
-
-
-def practice_window(doctor: Doctor, day: dt.date, rules: RuleBook) -> tuple[int, int] | None:
-    """The doctor's own practice day on this date as (start, end) minutes, if any."""
-    if not doctor.has_practice_day:
-        return None
-    p = rules.params("rest_after_duty", day, RestAfterDutyParams)
-    if not is_practice_day(day, p.practice_weekdays) or absent_on(doctor, day):
-        return None
-    start = to_minutes(dt.datetime.combine(day, p.practice_start, tzinfo=OSLO))
-    end = to_minutes(dt.datetime.combine(day, p.practice_end, tzinfo=OSLO))
-    return start, end
-
-
-def practice_day_conflict(doctor: Doctor, s: Shift, rules: RuleBook) -> str | None:
-    """The rule a duty breaks by leaving too little rest before the doctor's own practice
-    day: `day_off_after_night` (an on-site night with no day off agreed) or `rest_after_duty`.
-    None when it leaves enough rest, or when the day after an on-site night is given off."""
-    p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
-    if s.mode == Mode.standby and not p.applies_to_standby:
-        return None
-    rest_end = s.t1 + round(p.min_rest_hours * 60)
-    end_day = s.end.date()
-    for day in (end_day, end_day + dt.timedelta(days=1)):
-        pw = practice_window(doctor, day, rules)
-        if pw is None or not (pw[0] < rest_end and pw[1] > s.t1):
-            continue
-        if s.t0 < pw[1] and s.t1 > pw[0] and day == s.date:
-            continue  # the duty is the working day itself (daglegevakt)
-        if s.is_night and s.mode == Mode.onsite and day == end_day:
-            if rules.params("day_off_after_night", day, DayOffAfterNightParams).enabled:
-                continue
-            return "day_off_after_night"
-        return "rest_after_duty"
-    return None
 
 
 def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:

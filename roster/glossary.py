@@ -127,7 +127,7 @@ REASON_NO: dict[str, str] = {
     "absence": "fravær",
     "courses_required": "mangler kurs",
     "competence_backup": "ikke kompetent som bakvakt",
-    "rest_after_duty": "hviletid",
+    "rest": "hviletid",
     "min_gap_days": "for kort avstand til annen vakt",
     "one_at_a_time": "har annen vakt samtidig",
     "max_nights": "nådd tak på netter",
@@ -143,6 +143,16 @@ def describe_shift(shift: Shift) -> str:
     when the label already says it."""
     mode = MODE_NO[shift.mode]
     return shift.label if mode in shift.label.lower() else f"{shift.label} ({mode})"
+
+
+def span_no(start: dt.datetime, end: dt.datetime) -> str:
+    """'mandag 04.01 23:00–08:00': weekday and date of the start, clock times of both."""
+    return f"{WEEKDAY_NO[start.weekday()]} {start:%d.%m} {start:%H:%M}–{end:%H:%M}"
+
+
+def describe_duty(shift: Shift) -> str:
+    """'Natt (tilstedevakt) mandag 04.01 23:00–08:00': a duty named with its date."""
+    return f"{describe_shift(shift)} {span_no(shift.start, shift.end)}"
 
 
 def number_no(value: float, decimals: int = 1) -> str:

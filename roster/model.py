@@ -335,6 +335,24 @@ class History(StrictModel):
     big_holidays: tuple[BigHolidayDuty, ...] = ()
 
 
+def _rest_after_duty(params: dict[str, Any]) -> dict[str, Any]:
+    """`rest_after_duty` (rest after on-site duties only) became `rest` (before and after,
+    by load): its values in the new names."""
+    out = dict(params)
+    hours = out.pop("min_rest_hours", None)
+    standby = out.pop("applies_to_standby", None)
+    if hours is not None:
+        out["onsite_rest_hours"] = hours
+    if standby:
+        out["standby_rest_hours"] = out.get("onsite_rest_hours", 8)
+    return out
+
+
+#: Rule ids that were renamed, with how their parameters map: files and stored plans written
+#: with the old id keep working.
+RENAMED_RULES = {"rest_after_duty": ("rest", _rest_after_duty)}
+
+
 class RuleOverride(StrictModel):
     """A legevakt's local value for a rule parameter, optionally for a date range."""
 
@@ -343,6 +361,19 @@ class RuleOverride(StrictModel):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     reason: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("rule") in RENAMED_RULES:
+            new_id, convert = RENAMED_RULES[data["rule"]]
+            params = data.get("params")
+            data = {
+                **data,
+                "rule": new_id,
+                "params": convert(params) if isinstance(params, dict) else params,
+            }
+        return data
 
 
 FairnessCategory = Literal["night", "weekend", "big_holiday"]

@@ -66,9 +66,13 @@ class CompetenceBackupParams(StrictModel):
     max_response_minutes: int | None = Field(default=None, ge=0, le=240)
 
 
-class RestAfterDutyParams(StrictModel):
-    min_rest_hours: float = Field(ge=0, le=24)
-    applies_to_standby: bool = False
+class RestParams(StrictModel):
+    onsite_rest_hours: float = Field(
+        ge=0, le=24, description="Rest before and after an on-site duty (tilstedevakt)"
+    )
+    standby_rest_hours: float = Field(
+        default=0, ge=0, le=24, description="Rest before and after a home standby (hjemmevakt)"
+    )
     practice_weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     practice_start: dt.time = dt.time(8, 0)
     practice_end: dt.time = dt.time(16, 0)
@@ -113,7 +117,7 @@ RULE_PARAMS: dict[str, type[StrictModel]] = {
     "granted_exemption": NoParams,
     "courses_required": CoursesRequiredParams,
     "competence_backup": CompetenceBackupParams,
-    "rest_after_duty": RestAfterDutyParams,
+    "rest": RestParams,
     "day_off_after_night": DayOffAfterNightParams,
     "min_gap_days": MinGapDaysParams,
     "max_nights": MaxCountParams,
@@ -138,6 +142,9 @@ class Source(StrictModel):
     name: str = Field(min_length=1)
     paragraph: str | None = None
     url: str | None = None
+    note: str = Field(
+        default="", description="What the text says, and what about the date is not verified"
+    )
 
     def cite(self) -> str:
         """'Fastlegeforskriften (...) § 13 (https://...)' or 'Lokal praksis, ønsker'."""

@@ -26,6 +26,7 @@ from roster import yamlio
 from roster.errors import InputError, Problem, problems_from_validation
 from roster.instance import Instance
 from roster.model import (
+    RENAMED_RULES,
     Competence,
     Doctor,
     DoctorKind,
@@ -535,17 +536,21 @@ def _apply_add_municipality(data: dict[str, Any], c: AddMunicipality, name: str)
 
 
 def _apply_rule(data: dict[str, Any], c: ChangeRule, name: str) -> None:
-    if c.rule not in RULE_PARAMS:
-        raise ScenarioError(f"ukjent regel «{c.rule}» (se docs/regler.md)")
-    fields = RULE_PARAMS[c.rule].model_fields
-    unknown = sorted(set(c.params) - set(fields))
+    rule, params = c.rule, c.params
+    if rule in RENAMED_RULES:
+        rule, convert = RENAMED_RULES[rule]
+        params = convert(params)
+    if rule not in RULE_PARAMS:
+        raise ScenarioError(f"ukjent regel «{rule}» (se docs/regler.md)")
+    fields = RULE_PARAMS[rule].model_fields
+    unknown = sorted(set(params) - set(fields))
     if unknown:
         known = ", ".join(fields)
-        raise ScenarioError(f"regel «{c.rule}» har ikke verdien «{unknown[0]}» (har: {known})")
+        raise ScenarioError(f"regel «{rule}» har ikke verdien «{unknown[0]}» (har: {known})")
     data["rule_overrides"].append(
         RuleOverride(
-            rule=c.rule,
-            params=c.params,
+            rule=rule,
+            params=params,
             valid_from=c.start,
             valid_to=c.end,
             reason=f"scenario: {name}",

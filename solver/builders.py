@@ -17,12 +17,12 @@ from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
 from roster.eligibility import big_holiday_year, wish_matches
-from roster.model import Mode, Role
+from roster.model import Role
+from roster.rest import duty_rest_short, longest_rest_minutes
 from roster.rules import (
     BigHolidayRotationParams,
     MaxCountParams,
     MinGapDaysParams,
-    RestAfterDutyParams,
     WishesParams,
 )
 from solver.context import BuildCtx
@@ -53,7 +53,7 @@ STATIC_RULES = frozenset(
         "courses_required",
         "day_off_after_night",
         "competence_backup",
-        "rest_after_duty",
+        "rest",
     }
 )
 
@@ -106,21 +106,21 @@ def build_one_at_a_time(ctx: BuildCtx) -> list[Penalty]:
     return []
 
 
-def build_rest_after_duty(ctx: BuildCtx) -> list[Penalty]:
-    """After a duty that needs rest, no other duty starts within the rest time (a duty that
-    starts exactly when it ends continues the same work period)."""
+def build_rest(ctx: BuildCtx) -> list[Penalty]:
+    """Two duties of one doctor leave the rest the heavier of them requires between them (a
+    duty that starts exactly when the other ends continues the same work period). Rest
+    against the practice day is applied when variables are created."""
     rules = ctx.instance.rules
+    window = longest_rest_minutes(rules, ctx.instance.period.dates())
     for items in ctx.by_doctor.values():
         starts = [ctx.shifts[si].t0 for si, _ in items]
         for si, v in items:
             s = ctx.shifts[si]
-            p = rules.params("rest_after_duty", s.date, RestAfterDutyParams)
-            if s.mode == Mode.standby and not p.applies_to_standby:
-                continue
-            rest_end = s.t1 + round(p.min_rest_hours * 60)
             k = bisect.bisect_right(starts, s.t1)
-            while k < len(items) and starts[k] < rest_end:
-                _enforced(ctx, ctx.model.add(v + items[k][1] <= 1), "rest_after_duty")
+            while k < len(items) and starts[k] < s.t1 + window:
+                sj, w = items[k]
+                if duty_rest_short(s, ctx.shifts[sj], rules) is not None:
+                    _enforced(ctx, ctx.model.add(v + w <= 1), "rest")
                 k += 1
     return []
 
@@ -309,7 +309,7 @@ def build_wishes(ctx: BuildCtx) -> list[Penalty]:
 BUILDERS: dict[str, Builder] = {
     "coverage": build_coverage,
     "one_at_a_time": build_one_at_a_time,
-    "rest_after_duty": build_rest_after_duty,
+    "rest": build_rest,
     "min_gap_days": build_min_gap_days,
     "max_nights": build_max_nights,
     "max_weekends": build_max_weekends,

@@ -13,8 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from roster.fairness import Basis, targets
-from roster.model import Mode, Role
-from roster.rules import MaxCountParams, MinGapDaysParams, RestAfterDutyParams
+from roster.model import Role
+from roster.rest import duty_rest_short
+from roster.rules import MaxCountParams, MinGapDaysParams
 from solver.context import BuildCtx, Pair
 
 
@@ -60,10 +61,8 @@ def _fits(ctx: BuildCtx, st: _State, di: int, si: int, caps: dict[str, int | Non
         if u.t0 < s.t1 and s.t0 < u.t1:
             return False  # overlap
         first, second = (u, s) if u.t0 <= s.t0 else (s, u)
-        p = rules.params("rest_after_duty", first.date, RestAfterDutyParams)
-        if first.mode == Mode.onsite or p.applies_to_standby:
-            if first.t1 < second.t0 < first.t1 + round(p.min_rest_hours * 60):
-                return False
+        if duty_rest_short(first, second, rules) is not None:
+            return False
         if u.date == s.date and gap.days > 0:
             if not (gap.allow_back_to_back and (first.t1 == second.t0)):
                 return False

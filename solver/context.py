@@ -1,8 +1,8 @@
 """The build context: the CP-SAT model, its variables and the facts builders share.
 
 Variables exist only for eligible (doctor, shift) pairs: a pair that a static rule rules out
-(pool, exemptions, absence, courses, competence without a back-up, rest against the practice
-day) gets no variable, and the reason is kept for explanations.
+(pool, exemptions, absence, courses, competence without a back-up, rest before or after the
+practice day) gets no variable, and the reason is kept for explanations.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
-from roster.eligibility import competent_alone, practice_day_conflict, unavailable_reason
+from roster.eligibility import competent_alone, unavailable_reason
 from roster.instance import Instance
 from roster.model import Doctor, Role
+from roster.rest import practice_conflict
 
 Pair = tuple[int, int]  # (doctor index, shift index)
 
@@ -64,7 +65,7 @@ def static_reason(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
     if shift.role == Role.primary and not competent_alone(doctor, shift.date, rules):
         if not any(shift.type_id in t.covers for t in ctx.instance.shift_types):
             return "competence_backup"
-    return practice_day_conflict(doctor, shift, rules)
+    return practice_conflict(doctor, shift, rules)
 
 
 def create_variables(

@@ -41,7 +41,7 @@ ABSENCE_WORDS = {
 }
 PER_DOCTOR_RULES = (
     "one_at_a_time",
-    "rest_after_duty",
+    "rest",
     "day_off_after_night",
     "min_gap_days",
     "max_nights",

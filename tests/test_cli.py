@@ -258,7 +258,7 @@ def test_check_planted_breaches_exit_1(tmp_path: Path) -> None:
     result = run("check", path, roster)
     assert result.exit_code == 1, result.output
     out = result.stdout
-    for rule in ("coverage", "rest_after_duty", "min_gap_days", "granted_exemption"):
+    for rule in ("coverage", "rest", "min_gap_days", "granted_exemption"):
         assert f"[{rule}]" in out, rule
         assert f"[{rule}; " in out, rule  # the finding itself, with its source
         assert inst.rules.title(rule) in out
@@ -273,7 +273,10 @@ def test_check_lists_days_off_after_onsite_nights(tmp_path: Path) -> None:
         shift_types=(night,),
         start=D(2027, 1, 4),
         end=D(2027, 1, 5),
-        overrides=(override("day_off_after_night", compensation_nok=3000),),
+        overrides=(
+            override("day_off_after_night", compensation_nok=3000),
+            override("rest", onsite_rest_hours=7),  # on-site weekday nights after practice
+        ),
     )
     path = write_instance(tmp_path, inst)
     roster = write_roster(tmp_path, inst, ("2027-01-04:natt", "d1"), ("2027-01-05:natt", "d2"))

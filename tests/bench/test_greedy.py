@@ -101,9 +101,7 @@ def test_greedy_leaves_hole_when_nobody_can_take_it() -> None:
 
 def test_greedy_keeps_rest_before_own_practice_day() -> None:
     doctors = (make_doctor("d1"), make_doctor("d2"), make_doctor("v1", kind="vikar"))
-    inst = make_instance(
-        doctors=doctors, overrides=(override("rest_after_duty", min_rest_hours=11),)
-    )
+    inst = make_instance(doctors=doctors, overrides=(override("rest", onsite_rest_hours=11),))
     roster = greedy_roster(inst)
     # 16-23 plus 11 hours reaches into the next practice day (08-16): only Friday and Saturday
     for d in ("d1", "d2"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from roster.checker import check
-from roster.model import BigHolidayDuty, DayKind, Exemption, History, Wish
+from roster.model import BigHolidayDuty, DayKind, Exemption, History, RuleOverride, Wish
 from tests.factories import (
     D,
     make_competence,
@@ -383,9 +383,12 @@ def test_competence_backup_breaks_when_backup_cannot_attend_in_time() -> None:
 LATE = make_shift_type("sen", start="16:00", end="01:00")  # on site, ends after midnight
 EARLY = make_shift_type("tidlig", period="day", start="07:00", end="15:00")
 AFTERNOON = make_shift_type("ettermiddag", period="day", start="16:00", end="23:00")
+LATE_STANDBY = make_shift_type(
+    "sen", start="16:00", end="01:00", mode="standby", response_minutes=20
+)
 
 
-def test_rest_after_duty_holds_after_eight_hours() -> None:
+def test_rest_holds_after_eight_hours() -> None:
     doc = make_doctor("d1", kind="legevaktlege")
     inst = make_instance(
         start=D(2027, 1, 9),
@@ -398,7 +401,7 @@ def test_rest_after_duty_holds_after_eight_hours() -> None:
     assert [b for b in rules_broken(inst, r) if b != "coverage"] == []
 
 
-def test_rest_after_duty_breaks_before_next_duty() -> None:
+def test_rest_breaks_before_next_duty_naming_both_with_dates() -> None:
     doc = make_doctor("d1", kind="legevaktlege")
     inst = make_instance(
         start=D(2027, 1, 9),
@@ -408,45 +411,143 @@ def test_rest_after_duty_breaks_before_next_duty() -> None:
         overrides=(override("min_gap_days", days=0),),
     )
     r = roster_of(("2027-01-09:sen", "d1"), ("2027-01-10:tidlig", "d1"))
-    assert [b for b in rules_broken(inst, r) if b != "coverage"] == ["rest_after_duty"]
+    found = [b for b in check(inst, r).breaches if b.rule != "coverage"]
+    assert [b.rule for b in found] == ["rest"]
+    assert found[0].message == (
+        "bare 6 timer hvile mellom Sen (tilstedevakt) lørdag 09.01 16:00–01:00 og "
+        "Tidlig (tilstedevakt) søndag 10.01 07:00–15:00 (krav 8 timer)"
+    )
+    assert "SFS 2305" in found[0].source and "7.4" in found[0].source
 
 
-def test_rest_after_duty_breaks_against_practice_day() -> None:
+def test_rest_breaks_before_onsite_duty_after_standby() -> None:
+    # Rest before a duty: the on-site morning needs 8 hours before it, even after a standby.
+    doc = make_doctor("d1", kind="legevaktlege")
+    inst = make_instance(
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 10),
+        doctors=(doc,),
+        shift_types=(LATE_STANDBY, EARLY),
+        overrides=(override("min_gap_days", days=0),),
+    )
+    r = roster_of(("2027-01-09:sen", "d1"), ("2027-01-10:tidlig", "d1"))
+    assert [b for b in rules_broken(inst, r) if b != "coverage"] == ["rest"]
+
+
+def test_rest_breaks_against_practice_day_after() -> None:
     inst = one_day(
         D(2027, 1, 4), doctors=(make_doctor("d1", kind="fastlege"),), shift_types=(LATE,)
     )
     found = check(inst, roster_of(("2027-01-04:sen", "d1"))).breaches
-    assert [b.rule for b in found] == ["rest_after_duty"]
-    assert "praksisdag" in found[0].message
+    assert [b.rule for b in found] == ["rest"]
+    assert found[0].message == (
+        "bare 7 timer hvile mellom Sen (tilstedevakt) mandag 04.01 16:00–01:00 og "
+        "egen praksisdag tirsdag 05.01 08:00–16:00 (krav 8 timer)"
+    )
 
 
-def test_rest_after_duty_holds_for_doctor_without_practice() -> None:
+def test_rest_breaks_onsite_night_after_practice_day() -> None:
+    # The GP's own practice day 08-16 is a work period: an on-site night from 23:00 leaves 7
+    # hours off before it (SFS 2305 pkt. 7.4). The day after is given off as usual.
+    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(NIGHT,))
+    result = check(inst, roster_of(("2027-01-04:natt", "d1")))
+    assert [b.rule for b in result.breaches] == ["rest"]
+    assert result.breaches[0].message == (
+        "bare 7 timer hvile mellom egen praksisdag mandag 04.01 08:00–16:00 og "
+        "Natt (tilstedevakt) mandag 04.01 23:00–08:00 (krav 8 timer)"
+    )
+    assert [(o.doctor_id, o.date) for o in result.days_off] == [("d1", D(2027, 1, 5))]
+
+
+def test_rest_holds_onsite_evening_straight_after_practice_day() -> None:
+    # The evening duty that starts as the practice day ends continues the working day.
+    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(EVENING,))
+    assert rules_broken(inst, roster_of(("2027-01-04:kveld", "d1"))) == []
+
+
+def test_rest_holds_standby_night_after_practice_day() -> None:
+    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(NIGHT_STANDBY,))
+    assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == []
+
+
+def test_rest_breaks_standby_night_when_local_agreement_counts_standby() -> None:
+    inst = one_day(
+        D(2027, 1, 4),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT_STANDBY,),
+        overrides=(override("rest", standby_rest_hours=8),),
+    )
+    found = check(inst, roster_of(("2027-01-04:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["rest", "rest"]  # before the night and after it
+    assert all("Lokal overstyring" in b.source for b in found)
+
+
+def test_rest_holds_onsite_night_after_practice_day_with_local_seven_hours() -> None:
+    inst = one_day(
+        D(2027, 1, 4),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT,),
+        overrides=(override("rest", onsite_rest_hours=7),),
+    )
+    assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == []
+
+
+def test_rest_holds_after_day_off_after_night() -> None:
+    # Sunday and Monday on-site nights: Monday's practice day is given off after the first,
+    # so nothing is worked before the second.
+    inst = make_instance(
+        start=D(2027, 1, 10),
+        end=D(2027, 1, 11),
+        doctors=(make_doctor("d1"),),
+        shift_types=(NIGHT,),
+        overrides=(override("min_gap_days", days=0),),
+    )
+    result = check(inst, roster_of(("2027-01-10:natt", "d1"), ("2027-01-11:natt", "d1")))
+    assert result.ok
+    assert [o.date for o in result.days_off] == [D(2027, 1, 11), D(2027, 1, 12)]
+
+
+def test_rest_holds_for_doctor_without_practice() -> None:
     inst = one_day(
         D(2027, 1, 4), doctors=(make_doctor("d1", kind="legevaktlege"),), shift_types=(LATE,)
     )
     assert rules_broken(inst, roster_of(("2027-01-04:sen", "d1"))) == []
 
 
-def test_rest_after_duty_holds_for_standby() -> None:
-    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(NIGHT_STANDBY,))
-    assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == []
+def test_rest_holds_for_standby() -> None:
+    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(LATE_STANDBY,))
+    assert rules_broken(inst, roster_of(("2027-01-04:sen", "d1"))) == []
+
+
+def test_rest_reads_the_old_rule_id_and_values() -> None:
+    old = RuleOverride.model_validate(
+        {"rule": "rest_after_duty", "params": {"min_rest_hours": 11, "applies_to_standby": True}}
+    )
+    assert old.rule == "rest"
+    assert old.params == {"onsite_rest_hours": 11, "standby_rest_hours": 11}
+
+
+SUNDAY_NIGHT = D(2027, 1, 10)
 
 
 def test_day_off_after_night_holds_and_gives_day_off() -> None:
-    inst = one_day(D(2027, 1, 4), doctors=(make_doctor("d1"),), shift_types=(NIGHT,))
-    result = check(inst, roster_of(("2027-01-04:natt", "d1")))
+    inst = one_day(SUNDAY_NIGHT, doctors=(make_doctor("d1"),), shift_types=(NIGHT,))
+    result = check(inst, roster_of(("2027-01-10:natt", "d1")))
     assert result.ok
-    assert [(o.doctor_id, o.date) for o in result.days_off] == [("d1", D(2027, 1, 5))]
+    assert [(o.doctor_id, o.date) for o in result.days_off] == [("d1", D(2027, 1, 11))]
 
 
 def test_day_off_after_night_breaks_when_not_agreed() -> None:
     inst = one_day(
-        D(2027, 1, 4),
+        SUNDAY_NIGHT,
         doctors=(make_doctor("d1"),),
         shift_types=(NIGHT,),
         overrides=(override("day_off_after_night", enabled=False),),
     )
-    assert rules_broken(inst, roster_of(("2027-01-04:natt", "d1"))) == ["day_off_after_night"]
+    assert rules_broken(inst, roster_of(("2027-01-10:natt", "d1"))) == ["day_off_after_night"]
+
+
+SEVEN_HOURS = override("rest", onsite_rest_hours=7)  # so a weekday night is no rest breach
 
 
 def test_day_off_after_night_holds_before_saturday() -> None:
@@ -454,7 +555,7 @@ def test_day_off_after_night_holds_before_saturday() -> None:
         D(2027, 1, 8),
         doctors=(make_doctor("d1"),),
         shift_types=(NIGHT,),
-        overrides=(override("day_off_after_night", enabled=False),),
+        overrides=(override("day_off_after_night", enabled=False), SEVEN_HOURS),
     )
     result = check(inst, roster_of(("2027-01-08:natt", "d1")))
     assert result.ok and result.days_off == ()
@@ -466,7 +567,7 @@ def test_day_off_after_night_holds_before_public_holiday_on_weekday() -> None:
         D(2027, 3, 24),
         doctors=(make_doctor("d1"),),
         shift_types=(NIGHT,),
-        overrides=(override("day_off_after_night", enabled=False),),
+        overrides=(override("day_off_after_night", enabled=False), SEVEN_HOURS),
     )
     assert rules_broken(inst, roster_of(("2027-03-24:natt", "d1"))) == []
 

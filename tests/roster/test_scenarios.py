@@ -20,10 +20,20 @@ INNHERRED = ROOT / "examples" / "innherred"
 
 
 def two_pools() -> Instance:
-    """Kveld only for m1's doctors, natt only for m2's; a back-up that covers the natt."""
+    """Kveld only for m1's doctors, natt (hjemmevakt) only for m2's; a back-up that covers the
+    natt."""
     types = (
         make_shift_type("kveld", pool=("m1",)),
-        make_shift_type("natt", period="night", start="23:00", end="08:00", points=3, pool=("m2",)),
+        make_shift_type(
+            "natt",
+            period="night",
+            start="23:00",
+            end="08:00",
+            mode="standby",
+            response_minutes=15,
+            points=3,
+            pool=("m2",),
+        ),
         make_shift_type(
             "bakvakt-natt",
             period="night",

@@ -243,7 +243,7 @@ LATE = make_shift_type("sen", start="16:00", end="01:00", days=(DayKind.saturday
 EARLY = make_shift_type("tidlig", period="day", start="07:00", end="15:00", days=(DayKind.sunday,))
 
 
-def test_rest_after_duty_late_then_early_needs_two_doctors() -> None:
+def test_rest_late_then_early_needs_two_doctors() -> None:
     docs = (make_doctor("d1", kind="legevaktlege"), make_doctor("d2", kind="legevaktlege"))
     inst = make_instance(
         doctors=docs,
@@ -254,6 +254,41 @@ def test_rest_after_duty_late_then_early_needs_two_doctors() -> None:
     )
     result, _ = solved(inst)
     assert len({a.doctor_id for a in result.roster.assignments}) == 2  # type: ignore[union-attr]
+
+
+def test_rest_gps_take_no_onsite_night_after_their_practice_day() -> None:
+    # Two weeks of on-site nights, two GPs and a doctor employed by the legevakt: a weekday
+    # night after the practice day leaves a GP 7 hours off, so those nights go to the
+    # legevakt doctor (or stay empty); the GPs take the nights after Saturday and Sunday.
+    docs = (
+        make_doctor("gp1"),
+        make_doctor("gp2"),
+        make_doctor("lv", kind="legevaktlege"),
+    )
+    inst = make_instance(
+        doctors=docs,
+        shift_types=(NIGHT,),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 17),
+        overrides=(override("min_gap_days", days=1),),
+    )
+    result, checked = solved(inst, holes_ok=True)
+    gp_nights = shifts_of(result.roster, "gp1") + shifts_of(result.roster, "gp2")  # type: ignore[arg-type]
+    assert gp_nights and all(dt.date.fromisoformat(n[:10]).weekday() >= 5 for n in gp_nights)
+    assert not [b for b in checked.breaches if b.rule == "rest"]
+
+
+def test_rest_standby_rest_by_local_agreement_keeps_gp_off_weekday_nights() -> None:
+    docs = (make_doctor("gp"), make_doctor("lv", kind="legevaktlege"))
+    inst = make_instance(
+        doctors=docs,
+        shift_types=(NIGHT_STANDBY,),
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 8),
+        overrides=(NO_GAP, override("rest", standby_rest_hours=8)),
+    )
+    result, _ = solved(inst)
+    assert shifts_of(result.roster, "gp") == []  # type: ignore[arg-type]
 
 
 def test_day_off_after_night_not_agreed_fastlege_avoids_weekday_nights() -> None:
@@ -272,10 +307,13 @@ def test_day_off_after_night_not_agreed_fastlege_avoids_weekday_nights() -> None
 
 def test_day_off_after_night_agreed_gives_days_off() -> None:
     inst = make_instance(
-        doctors=(make_doctor("gp"),), shift_types=(NIGHT,), start=D(2027, 1, 4), end=D(2027, 1, 4)
+        doctors=(make_doctor("gp"),),
+        shift_types=(NIGHT,),
+        start=D(2027, 1, 10),
+        end=D(2027, 1, 10),
     )
     _, checked = solved(inst)
-    assert [(o.doctor_id, o.date) for o in checked.days_off] == [("gp", D(2027, 1, 5))]
+    assert [(o.doctor_id, o.date) for o in checked.days_off] == [("gp", D(2027, 1, 11))]
 
 
 def test_min_gap_days_two_doctors_alternate() -> None:

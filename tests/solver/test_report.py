@@ -46,13 +46,17 @@ OPTIONS = SolveOptions(time_limit=10, seed=3, deterministic=True)
 
 
 def nights_instance(**kw: Any) -> Instance:
-    """Mon 4 to Thu 7 Jan 2027, an on-site night each day, three fastleger."""
+    """Mon 4 to Thu 7 Jan 2027, an on-site night each day, three fastleger, and a local
+    agreement of 7 hours' rest before an on-site night (so the GPs may take weekday nights
+    after their practice day; the day after each is given off)."""
     doctors = kw.pop("doctors", None) or tuple(make_doctor(f"d{i}") for i in (1, 2, 3))
+    overrides = (override("rest", onsite_rest_hours=7), *kw.pop("overrides", ()))
     return make_instance(
         doctors=doctors,
         shift_types=(ONSITE_NIGHT,),
         start=D(2027, 1, 4),
         end=D(2027, 1, 7),
+        overrides=overrides,
         **kw,
     )
 
