@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from roster.calendar import Shift
 from roster.checker import weekend_keys
-from roster.eligibility import competent_alone, unavailable_reason
+from roster.eligibility import competent_for, unavailable_reason
 from roster.exchange import Assignment, Roster
 from roster.instance import Instance
 from roster.model import Doctor, Role
@@ -137,7 +137,7 @@ class _Greedy:
     def competent(self, load: _Load, s: Shift) -> bool:
         # In time order, every primary the doctor holds starts before this shift.
         before = sum(1 for u in load.duties if u.role == Role.primary and u.t0 < s.t0)
-        return competent_alone(load.doctor, s.date, self.rules, before)
+        return competent_for(load.doctor, s, self.rules, before)
 
     # ------------------------------------------------------------------ assignment
 
@@ -173,9 +173,7 @@ class _Greedy:
         for s in shifts:
             if not s.needed_always:
                 continue
-            covering = [
-                t for t in backups if s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1
-            ]
+            covering = [t for t in backups if t.backs_up(s)]
             for _ in range(s.doctors):
                 self.fill_one(s, covering)
         out = [

@@ -36,6 +36,7 @@ from legevakt.render import (
     print_days_off,
     print_findings,
     print_instance_summary,
+    print_warnings,
     staff_table,
     stage_table,
 )
@@ -49,6 +50,7 @@ from roster.glossary import number_no
 from roster.ical import publish_ical
 from roster.instance import Instance, load_instance, read_instance_file
 from roster.model import Legevakt
+from roster.precheck import plan_warnings
 from roster.staff import import_staff
 from solver.explain import explain_holes
 from solver.report import build_report, days_off_after_night
@@ -175,9 +177,12 @@ InstanceArg = Annotated[
 
 @app.command()
 def validate(instance_path: InstanceArg) -> None:
-    """Kontroller en planfil og legelisten ved siden av den, og vis et sammendrag."""
+    """Kontroller en planfil og legelisten ved siden av den, og vis et sammendrag og det som
+    ikke kan gå (advarsler)."""
     instance = load_instance(instance_path)
-    print_instance_summary(make_console(), instance, instance_path.name)
+    console = make_console()
+    print_instance_summary(console, instance, instance_path.name)
+    print_warnings(console, plan_warnings(instance))
 
 
 # --------------------------------------------------------------------------- import-staff

@@ -166,6 +166,14 @@ def print_instance_summary(console: Console, instance: Instance, filename: str) 
         )
 
 
+def print_warnings(console: Console, warnings: list[str]) -> None:
+    """What cannot work, before solving: one line each, or a line saying there is nothing."""
+    if not warnings:
+        line(console, "Advarsler: ingen")
+    for text in warnings:
+        line(console, f"Advarsel: {text}", "yellow")
+
+
 def _param_no(value: object) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nei"

@@ -160,6 +160,16 @@ class Shift(StrictModel):
         """Weekend and holiday duty: Saturdays, Sundays, holidays and holiday eves."""
         return self.day_kind != DayKind.weekday
 
+    def backs_up(self, primary: Shift) -> bool:
+        """Is this a kompetansebakvakt for the whole of `primary` (its type is covered and
+        its hours lie inside this shift's)?"""
+        return (
+            self.role == Role.backup_competence
+            and primary.type_id in self.covers
+            and self.t0 <= primary.t0
+            and primary.t1 <= self.t1
+        )
+
     @property
     def needed_always(self) -> bool:
         """Competence back-up shifts are only staffed when a primary needs one."""

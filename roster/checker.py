@@ -20,7 +20,7 @@ from roster.eligibility import (
     big_holiday_year,
     competent_alone,
     courses_valid,
-    exemption_rule,
+    exemption_rule_on,
     in_pool,
     wish_matches,
 )
@@ -125,8 +125,11 @@ class Ctx:
         shift: Shift | None = None,
         doctor: Doctor | None = None,
         day: dt.date | None = None,
+        when: dt.date | None = None,
     ) -> Finding:
-        when = shift.date if shift else day or self.instance.period.start
+        """A finding on a shift (or a date); `when`: the date whose rule version is broken,
+        when it is not the shift's own (a night judged after midnight)."""
+        when = when or (shift.date if shift else day or self.instance.period.start)
         return Finding(
             rule=rule,
             message=message,
@@ -201,12 +204,23 @@ def check_one_at_a_time(c: Ctx) -> list[Finding]:
     return out
 
 
+def _midway(shift: Shift, day: dt.date) -> str:
+    """' (fra 01.01 kl. 00, midt i vakten)' when the date judged is not the shift's first."""
+    return "" if day == shift.date else f" (fra {day:%d.%m} kl. 00, midt i vakten)"
+
+
 def _exemption_check(rule: str) -> Callable[[Ctx], list[Finding]]:
     def check(c: Ctx) -> list[Finding]:
         out = []
+        rules = c.instance.rules
         for d, s in c.each_assignment():
-            if any(exemption_rule(d, ex, s, c.instance.rules) == rule for ex in d.exemptions):
-                out.append(c.finding(rule, "legen har fritak fra denne vakten", s, d))
+            for ex in d.exemptions:
+                broken = (day for day in s.dates if exemption_rule_on(d, ex, s, day, rules) == rule)
+                day = next(broken, None)
+                if day is not None:
+                    message = "legen har fritak fra denne vakten" + _midway(s, day)
+                    out.append(c.finding(rule, message, s, d, when=day))
+                    break
         return out
 
     check.__name__ = f"check_{rule}"
@@ -221,26 +235,31 @@ check_granted_exemption = _exemption_check("granted_exemption")
 
 
 def check_courses_required(c: Ctx) -> list[Finding]:
-    return [
-        c.finding(
-            "courses_required",
-            "mangler gyldig kurs i akuttmedisin eller volds- og overgrepshåndtering",
-            s,
-            d,
-        )
-        for d, s in c.each_assignment()
-        if not courses_valid(d, s.date, c.instance.rules)
-    ]
+    out = []
+    rules = c.instance.rules
+    for d, s in c.each_assignment():
+        day = next((day for day in s.dates if not courses_valid(d, day, rules)), None)
+        if day is not None:
+            message = "mangler gyldig kurs i akuttmedisin eller volds- og overgrepshåndtering"
+            out.append(c.finding("courses_required", message + _midway(s, day), s, d, when=day))
+    return out
 
 
 def _primary_before(c: Ctx, doctor_id: str, shift: Shift) -> int:
     return sum(1 for t in c.duties.get(doctor_id, []) if t.role == Role.primary and t.t0 < shift.t0)
 
 
-def _competent(c: Ctx, doctor: Doctor, shift: Shift) -> bool:
-    return competent_alone(
-        doctor, shift.date, c.instance.rules, _primary_before(c, doctor.id, shift)
+def _not_competent_from(c: Ctx, doctor: Doctor, shift: Shift) -> dt.date | None:
+    """The first date of the shift the doctor may not be alone on duty, or None."""
+    before = _primary_before(c, doctor.id, shift)
+    rules = c.instance.rules
+    return next(
+        (day for day in shift.dates if not competent_alone(doctor, day, rules, before)), None
     )
+
+
+def _competent(c: Ctx, doctor: Doctor, shift: Shift) -> bool:
+    return _not_competent_from(c, doctor, shift) is None
 
 
 def check_competence_backup(c: Ctx) -> list[Finding]:
@@ -248,49 +267,47 @@ def check_competence_backup(c: Ctx) -> list[Finding]:
     backups: list[tuple[Doctor, Shift]] = [
         (d, s) for d, s in c.each_assignment() if s.role == Role.backup_competence
     ]
+    rules = c.instance.rules
     for b, t in backups:
-        p = c.instance.rules.params("competence_backup", t.date, CompetenceBackupParams)
-        if not _competent(c, b, t):
-            out.append(
-                c.finding(
-                    "competence_backup",
-                    "er kompetansebakvakt uten selv å kunne ha vakt alene",
-                    t,
-                    b,
+        day = _not_competent_from(c, b, t)
+        if day is not None:
+            message = "er kompetansebakvakt uten selv å kunne ha vakt alene" + _midway(t, day)
+            out.append(c.finding("competence_backup", message, t, b, when=day))
+        for day in t.dates:
+            if not rules.in_force("competence_backup", day):
+                continue
+            p = rules.params("competence_backup", day, CompetenceBackupParams)
+            if (
+                p.attend_in_person
+                and p.max_response_minutes is not None
+                and (t.response_minutes or 0) > p.max_response_minutes
+            ):
+                out.append(
+                    c.finding(
+                        "competence_backup",
+                        f"bakvakten må kunne møte innen {p.max_response_minutes} min, vakttypen har {t.response_minutes} min",
+                        t,
+                        b,
+                        when=day,
+                    )
                 )
-            )
-        if (
-            p.attend_in_person
-            and p.max_response_minutes is not None
-            and (t.response_minutes or 0) > p.max_response_minutes
-        ):
-            out.append(
-                c.finding(
-                    "competence_backup",
-                    f"bakvakten må kunne møte innen {p.max_response_minutes} min, vakttypen har {t.response_minutes} min",
-                    t,
-                    b,
-                )
-            )
+                break
     for d, s in c.each_assignment():
-        if s.role != Role.primary or _competent(c, d, s):
+        alone_from = None if s.role != Role.primary else _not_competent_from(c, d, s)
+        if alone_from is None:
             continue
         cover = [
-            (b, t)
-            for b, t in backups
-            if s.type_id in t.covers
-            and t.t0 <= s.t0
-            and s.t1 <= t.t1
-            and b.id != d.id
-            and _competent(c, b, t)
+            (b, t) for b, t in backups if t.backs_up(s) and b.id != d.id and _competent(c, b, t)
         ]
         if not cover:
             out.append(
                 c.finding(
                     "competence_backup",
-                    "kan ikke ha vakt alene og mangler kompetent kompetansebakvakt for hele vakten",
+                    "kan ikke ha vakt alene og mangler kompetent kompetansebakvakt for hele vakten"
+                    + _midway(s, alone_from),
                     s,
                     d,
+                    when=alone_from,
                 )
             )
     return out

@@ -1,9 +1,12 @@
 """Domain facts about one doctor on one date: age, exemptions, absence, pool, courses,
 competence to work alone. (Rest and the practice day: roster.rest.)
 
-Pure predicates over the model and the rule parameters in force on the shift's date. The
-solver uses them to decide which (doctor, shift) pairs get a variable; the checker uses them
-to judge a roster. Each is small and tested on its own in tests/roster/test_rules.py.
+Every hour a duty touches is judged: a shift is exempt, lacks a course or needs a back-up
+when that holds on any date it has hours on (`Shift.dates`), each date under the rule
+version in force that day; a rule not yet in force on a date does not judge that date.
+Pure predicates over the model and the rule parameters. The solver uses them
+to decide which (doctor, shift) pairs get a variable; the checker uses them to judge a
+roster. Each is small and tested on its own in tests/roster/test_rules.py.
 """
 
 from __future__ import annotations
@@ -75,8 +78,20 @@ def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
 
 
 def exemption_rule(doctor: Doctor, ex: Exemption, shift: Shift, rules: RuleBook) -> str | None:
-    """The rule id under which this exemption frees the doctor from this shift, if it does."""
-    day = shift.date
+    """The rule id under which this exemption frees the doctor from this shift, if it does
+    on any date the shift has hours on (a night into a 60th birthday is exempt)."""
+    for day in shift.dates:
+        rule = exemption_rule_on(doctor, ex, shift, day, rules)
+        if rule is not None:
+            return rule
+    return None
+
+
+def exemption_rule_on(
+    doctor: Doctor, ex: Exemption, shift: Shift, day: dt.date, rules: RuleBook
+) -> str | None:
+    """The rule id under which this exemption frees the doctor from the shift's hours on
+    `day` (one of `shift.dates`), if it does."""
     if not ex.claimed or not _within(day, ex.start, ex.end):
         return None
     if not scope_covers(ex.scope, ex.shift_types, shift, rules):
@@ -99,14 +114,17 @@ def exemption_rule(doctor: Doctor, ex: Exemption, shift: Shift, rules: RuleBook)
         assert ex.reference_date is not None  # validated in the model
         p = rules.params("pregnancy_exemption", day, PregnancyExemptionParams)
         first = add_months(ex.reference_date, -p.months_before_due)
-        if first <= day <= ex.reference_date and scope_covers(p.scope, (), shift, rules):
+        last = ex.born or ex.reference_date + dt.timedelta(weeks=p.weeks_after_due_unborn)
+        if first <= day <= last and scope_covers(p.scope, (), shift, rules):
             return "pregnancy_exemption"
         return None
     if ex.kind == ExemptionKind.breastfeeding:
-        assert ex.reference_date is not None
+        birth = ex.reference_date or doctor.child_birth()
+        if birth is None:
+            return None  # reported by roster.instance.cross_reference_problems
         b = rules.params("breastfeeding_exemption", day, BreastfeedingExemptionParams)
-        until = add_months(ex.reference_date, b.child_age_months)
-        if ex.reference_date <= day < until and scope_covers(b.scope, (), shift, rules):
+        until = add_months(birth, b.child_age_months)
+        if birth <= day < until and scope_covers(b.scope, (), shift, rules):
             return "breastfeeding_exemption"
         return None
     # health, social, agreement: granted by the municipality
@@ -150,7 +168,10 @@ def in_pool(doctor: Doctor, shift: Shift) -> bool:
 
 
 def courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
-    """Both courses completed on or before the date and not expired."""
+    """Both courses completed on or before the date and not expired (always true on a date
+    the course requirement was not in force)."""
+    if not rules.in_force("courses_required", day):
+        return True
     p = rules.params("courses_required", day, CoursesRequiredParams)
     c = doctor.competence
     for done, months in (
@@ -164,20 +185,31 @@ def courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
     return True
 
 
+def courses_valid_for(doctor: Doctor, shift: Shift, rules: RuleBook) -> bool:
+    """Courses valid on every date the shift has hours on (a course that expires at midnight
+    does not cover the night that runs into that day)."""
+    return all(courses_valid(doctor, day, rules) for day in shift.dates)
+
+
 def competent_alone(
     doctor: Doctor, day: dt.date, rules: RuleBook, shifts_in_period_before: int = 0
 ) -> bool:
-    """May this doctor be alone on duty on this date (akuttmedisinforskriften § 7)?
+    """May this doctor be alone on duty on this date (akuttmedisinforskriften § 7)? Always
+    on a date the requirement was not in force.
 
     `shifts_in_period_before` are legevakt shifts already worked in this plan before the date.
     The solver passes 0 (it cannot know them in advance, so it errs on the safe side: a back-up
-    more than strictly needed); the checker passes the true count.
+    more than strictly needed); the checker passes the true count. The LIS1 exception counts
+    only where the regulation permitted it and the legevakt chose it.
     """
+    if not rules.in_force("competence_backup", day):
+        return True
     p = rules.params("competence_backup", day, CompetenceBackupParams)
     c = doctor.competence
     if p.specialist_counts and c.specialist_since is not None and c.specialist_since <= day:
         return True
-    if p.lis1_exception and c.lis1_completed is not None and c.lis1_completed <= day:
+    lis1 = p.lis1_exception and p.lis1_exception_permitted
+    if lis1 and c.lis1_completed is not None and c.lis1_completed <= day:
         return True
     if c.authorised_since is None:
         return False
@@ -186,6 +218,14 @@ def competent_alone(
     if c.legevakt_shifts_before + shifts_in_period_before >= p.shifts_required:
         return True
     return p.gp_year_counts and c.gp_year_done is not None and c.gp_year_done <= day
+
+
+def competent_for(
+    doctor: Doctor, shift: Shift, rules: RuleBook, shifts_in_period_before: int = 0
+) -> bool:
+    """May the doctor be alone for the whole shift: competent on every date it has hours on
+    (a night that runs past the end of the LIS1 exception needs a back-up)."""
+    return all(competent_alone(doctor, day, rules, shifts_in_period_before) for day in shift.dates)
 
 
 def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:
@@ -200,7 +240,7 @@ def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | N
         return rule
     if absence_during(doctor, shift) is not None:
         return "absence"
-    if not courses_valid(doctor, shift.date, rules):
+    if not courses_valid_for(doctor, shift, rules):
         return "courses_required"
     return None
 

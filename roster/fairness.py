@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from roster.calendar import Shift
-from roster.eligibility import absent_on, courses_valid, exempt, in_pool
+from roster.eligibility import absent_on, courses_valid_for, exempt, in_pool
 from roster.exchange import Roster
 from roster.instance import Instance
 from roster.model import ABSENCES_REDUCING_TARGET, CostKey, Doctor, Mode
@@ -49,7 +49,7 @@ def can_carry(doctor: Doctor, shift: Shift, instance: Instance) -> bool:
         in_pool(doctor, shift)
         and exempt(doctor, shift, rules) is None
         and not absent_on(doctor, shift.date, ABSENCES_REDUCING_TARGET)
-        and courses_valid(doctor, shift.date, rules)
+        and courses_valid_for(doctor, shift, rules)
     )
 
 

@@ -174,15 +174,6 @@ def location(instance: Instance, shift: Shift) -> str:
     return instance.legevakt.address or instance.legevakt.name
 
 
-def _covers(backup: Shift, primary: Shift) -> bool:
-    return (
-        backup.role == Role.backup_competence
-        and primary.type_id in backup.covers
-        and backup.t0 <= primary.t0
-        and primary.t1 <= backup.t1
-    )
-
-
 def _names(instance: Instance, by_shift: dict[str, list[str]], shift: Shift) -> str:
     ids = sorted(set(by_shift.get(shift.id, [])))
     return ", ".join(instance.doctor(i).name for i in ids) or "ikke bemannet"
@@ -192,11 +183,11 @@ def description(instance: Instance, roster: Roster, shift: Shift) -> str:
     """Who is lege i vakt and who is kompetansebakvakt on this shift, and the phone number."""
     by_shift = roster.by_shift()
     if shift.role == Role.backup_competence:
-        primaries = [p for p in instance.shifts if _covers(shift, p)]
+        primaries = [p for p in instance.shifts if shift.backs_up(p)]
         backups = [shift]
     else:
         primaries = [shift]
-        backups = [b for b in instance.shifts if _covers(b, shift)]
+        backups = [b for b in instance.shifts if b.backs_up(shift)]
     lines: list[str] = []
     role_title = ROLE_NO[shift.role].capitalize()
     if shift.role == Role.backup_other:

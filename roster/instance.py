@@ -21,6 +21,7 @@ from roster.model import (
     Absence,
     Doctor,
     Exemption,
+    ExemptionKind,
     FairnessConfig,
     History,
     Id,
@@ -139,6 +140,11 @@ def cross_reference_problems(inst: Instance) -> list[str]:
             for st in e.shift_types:
                 if st not in types:
                     out.append(f"lege «{d.id}»: fritak gjelder ukjent vakttype «{st}»")
+            if e.kind == ExemptionKind.breastfeeding and not (e.reference_date or d.child_birth()):
+                out.append(
+                    f"lege «{d.id}»: fritak for amming krever barnets fødselsdato "
+                    "(eller et fritak for graviditet med termin)"
+                )
         for w in d.wishes:
             for st in w.shift_types:
                 if st not in types:

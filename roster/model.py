@@ -218,7 +218,12 @@ class Exemption(StrictModel):
         default=False, description="Granted by the municipality (needed unless it is a right)"
     )
     reference_date: dt.date | None = Field(
-        default=None, description="Pregnancy: expected due date. Breastfeeding: child's birth."
+        default=None,
+        description="Pregnancy: expected due date. Breastfeeding: child's birth (may be left "
+        "out when the doctor's pregnancy exemption gives it).",
+    )
+    born: dt.date | None = Field(
+        default=None, description="Pregnancy: the day the child was born, when it is known"
     )
     note: str = ""
 
@@ -228,10 +233,10 @@ class Exemption(StrictModel):
             raise ValueError("omfang 'shift_types' krever en liste med vakttyper")
         if self.start and self.end and self.end < self.start:
             raise ValueError("fritak slutter før det starter")
-        if self.kind in (ExemptionKind.pregnancy, ExemptionKind.breastfeeding) and (
-            self.reference_date is None
-        ):
-            raise ValueError("fritak for graviditet/amming krever termin- eller fødselsdato")
+        if self.kind == ExemptionKind.pregnancy and self.reference_date is None:
+            raise ValueError("fritak for graviditet krever termindato")
+        if self.born is not None and self.kind != ExemptionKind.pregnancy:
+            raise ValueError("fødselsdato (born) hører til fritak for graviditet")
         return self
 
 
@@ -297,6 +302,14 @@ class Doctor(StrictModel):
     @property
     def has_practice_day(self) -> bool:
         return self.kind in KINDS_WITH_PRACTICE_DAY
+
+    def child_birth(self) -> dt.date | None:
+        """The birth a breastfeeding exemption without a date follows from: the birth given
+        with the pregnancy exemption, else its due date."""
+        for e in self.exemptions:
+            if e.kind == ExemptionKind.pregnancy:
+                return e.born or e.reference_date
+        return None
 
 
 # --------------------------------------------------------------------------- plan

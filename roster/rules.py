@@ -41,6 +41,13 @@ class AgeExemptionLocalParams(StrictModel):
 
 class PregnancyExemptionParams(StrictModel):
     months_before_due: int = Field(ge=0, le=9)
+    weeks_after_due_unborn: int = Field(
+        default=2,
+        ge=0,
+        le=6,
+        description="While the birth is not known: the pregnancy is taken to last this long "
+        "after the due date",
+    )
     scope: Scope = Scope.outside_hours
 
 
@@ -59,8 +66,14 @@ class CompetenceBackupParams(StrictModel):
     months_after_authorisation: int = Field(ge=0, le=120)
     shifts_required: int = Field(ge=0, le=1000)
     gp_year_counts: bool = True
+    lis1_exception_permitted: bool = Field(
+        default=False,
+        description="The regulation lets a municipality skip the back-up for doctors who "
+        "completed LIS1 (30.04.2021-31.12.2024)",
+    )
     lis1_exception: bool = Field(
-        default=False, description="Doctors who completed LIS1 need no back-up (2021-2024)"
+        default=False,
+        description="This legevakt has chosen to use that exception (only where permitted)",
     )
     attend_in_person: bool = False
     max_response_minutes: int | None = Field(default=None, ge=0, le=240)
@@ -158,8 +171,21 @@ class Source(StrictModel):
 class RuleVersion(StrictModel):
     valid_from: dt.date
     valid_to: dt.date | None = None
+    in_force: bool = Field(
+        default=True,
+        description="False: the rule did not apply in this period (not yet in force, or a "
+        "transition period); the source says why. Such a version has no parameters.",
+    )
     params: dict[str, Any] = Field(default_factory=dict)
     source: Source
+
+    @model_validator(mode="after")
+    def _no_params_when_not_in_force(self) -> RuleVersion:
+        if not self.in_force and self.params:
+            raise ValueError(
+                f"versjonen fra {self.valid_from} er ikke i kraft og har ingen verdier"
+            )
+        return self
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -177,7 +203,8 @@ class RuleDef(StrictModel):
             raise ValueError(f"ukjent regel-id: {self.id}")
         model = RULE_PARAMS[self.id]
         for v in self.versions:
-            model.model_validate(v.params)
+            if v.in_force:
+                model.model_validate(v.params)
         ordered = sorted(self.versions, key=lambda v: v.valid_from)
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.valid_to is None or a.valid_to >= b.valid_from:
@@ -239,9 +266,11 @@ class RuleBook:
                 )
         if problems:
             raise RuleError("; ".join(problems))
-        self._cache: dict[tuple[str, dt.date], tuple[StrictModel, Source]] = {}
+        self._cache: dict[tuple[str, dt.date], tuple[StrictModel | None, Source]] = {}
 
-    def _resolve(self, rule_id: str, day: dt.date) -> tuple[StrictModel, Source]:
+    def _resolve(self, rule_id: str, day: dt.date) -> tuple[StrictModel | None, Source]:
+        """The parameters in force on the date and their source; None for the parameters
+        when the rule was not in force then (local overrides cannot bring it in force)."""
         key = (rule_id, day)
         hit = self._cache.get(key)
         if hit is not None:
@@ -250,6 +279,9 @@ class RuleBook:
         version = next((v for v in rule.versions if v.covers(day)), None)
         if version is None:
             raise RuleError(f"regel '{rule_id}' har ingen versjon som gjelder {day.isoformat()}")
+        if not version.in_force:
+            self._cache[key] = (None, version.source)
+            return None, version.source
         params = dict(version.params)
         source = version.source
         for o in self.overrides:
@@ -272,8 +304,15 @@ class RuleBook:
         self._cache[key] = (value, source)
         return value, source
 
+    def in_force(self, rule_id: str, day: dt.date) -> bool:
+        """Did the rule apply on this date? (A plan dated before a rule existed is not
+        judged by it.)"""
+        return self._resolve(rule_id, day)[0] is not None
+
     def params(self, rule_id: str, day: dt.date, model: type[P]) -> P:
         value, _ = self._resolve(rule_id, day)
+        if value is None:
+            raise RuleError(f"regel '{rule_id}' gjaldt ikke {day.isoformat()}")
         if not isinstance(value, model):
             raise TypeError(f"{rule_id} has parameters of type {type(value).__name__}")
         return value

@@ -92,7 +92,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("exemption.end", ("Fritak til",)),
     Column("exemption.claimed", ("Fritak krevd",)),
     Column("exemption.granted", ("Fritak innvilget",)),
-    Column("exemption.reference_date", ("Termin / barn født", "Termin", "Barn født")),
+    Column("exemption.reference_date", ("Termin / barn født", "Termin")),
+    # Pregnancy and breastfeeding for the same doctor in one row: the birth ends the
+    # pregnancy exemption and starts the breastfeeding one.
+    Column("family.born", ("Barn født", "Fødsel")),
+    Column("family.breastfeeding", ("Ammefritak", "Ammer")),
     Column("email", ("E-post", "Epost", "E-mail")),
     Column("phone", ("Telefon", "Mobil")),
 )
@@ -345,6 +349,8 @@ def cell_parsers(legevakt: Legevakt | None) -> dict[str, CellParser]:
         "exemption.claimed": parse_bool,
         "exemption.granted": parse_bool,
         "exemption.reference_date": parse_date,
+        "family.born": parse_date,
+        "family.breastfeeding": parse_bool,
         "email": text_or_none,
         "phone": text_or_none,
     }
@@ -624,7 +630,32 @@ def read_cells(
     if exemption_set and "exemption.kind" not in values and "exemption.kind" not in errors:
         others = ", ".join(f"«{headers.label(k)}»" for k in exemption_set)
         errors["exemption.kind"] = f"mangler fritakstype når {others} er fylt ut ({EXEMPTION_HELP})"
+    errors.update(family_problems(values, headers))
     return values, errors
+
+
+def family_problems(values: dict[str, Any], headers: HeaderMap) -> dict[str, str]:
+    """«Barn født» and «Ammefritak» belong with a pregnancy or breastfeeding exemption."""
+    kind = values.get("exemption.kind")
+    nursing = values.get("family.breastfeeding") is True
+    born = values.get("family.born")
+    if born is not None and not nursing and kind not in FAMILY_KINDS:
+        return {
+            "family.born": f"«{headers.label('family.born')}» hører til fritak for graviditet "
+            f"eller amming; fyll ut «{headers.label('exemption.kind')}» eller "
+            f"«{headers.label('family.breastfeeding')}»"
+        }
+    if nursing and born is None and kind != ExemptionKind.pregnancy:
+        has_date = kind == ExemptionKind.breastfeeding and "exemption.reference_date" in values
+        if not has_date:
+            return {
+                "family.breastfeeding": f"fritak for amming krever «{headers.label('family.born')}» "
+                "(eller fritak for graviditet med termin)"
+            }
+    return {}
+
+
+FAMILY_KINDS = frozenset({ExemptionKind.pregnancy, ExemptionKind.breastfeeding})
 
 
 def doctor_data(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -633,18 +664,36 @@ def doctor_data(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any
     data: dict[str, Any] = {}
     competence: dict[str, Any] = {}
     exemption: dict[str, Any] = {}
+    family: dict[str, Any] = {}
     for key, value in values.items():
         group, _, name = key.partition(".")
         if group == "competence":
             competence[name] = value
         elif group == "exemption":
             exemption[name] = value
+        elif group == "family":
+            family[name] = value
         else:
             data[key] = value
     if competence:
         data["competence"] = competence
+    exemptions: list[dict[str, Any]] = []
+    born = family.get("born")
     if "kind" in exemption and not any(k.startswith("exemption.") for k in errors):
-        data["exemptions"] = [exemption]
+        if exemption["kind"] == ExemptionKind.pregnancy and born is not None:
+            exemption["born"] = born
+        if exemption["kind"] == ExemptionKind.breastfeeding:
+            exemption.setdefault("reference_date", born)
+        exemptions.append(exemption)
+    nursing = family.get("breastfeeding") is True
+    if (
+        nursing
+        and exemption.get("kind") != ExemptionKind.breastfeeding
+        and "family" not in {k.partition(".")[0] for k in errors}
+    ):
+        exemptions.append({"kind": ExemptionKind.breastfeeding, "reference_date": born})
+    if exemptions:
+        data["exemptions"] = exemptions
     return data
 
 
@@ -654,7 +703,8 @@ def key_for_loc(loc: Sequence[int | str]) -> str | None:
     if not parts:
         return None
     if parts[0] == "exemptions":
-        return "exemption." + (parts[1] if len(parts) > 1 else "kind")
+        name = parts[1] if len(parts) > 1 else "kind"
+        return "family.born" if name == "born" else "exemption." + name
     key = ".".join(parts[:2])
     return key if key in _COLUMN_BY_KEY else None
 

@@ -242,8 +242,7 @@ def build_competence_backup(ctx: BuildCtx) -> list[Penalty]:
             continue
         for day in (s.date.toordinal() - 1, s.date.toordinal()):
             for ti in by_day.get(day, []):
-                t = ctx.shifts[ti]
-                if s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1:
+                if ctx.shifts[ti].backs_up(s):
                     covered_by[si].append(ti)
                     covers[ti].append(si)
 

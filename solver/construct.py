@@ -122,7 +122,7 @@ def construct(
         if t.role != Role.backup_competence:
             continue
         for si, s in enumerate(ctx.shifts):
-            if s.role == Role.primary and s.type_id in t.covers and t.t0 <= s.t0 and s.t1 <= t.t1:
+            if s.role == Role.primary and t.backs_up(s):
                 covering[si].append(ti)
     for di, si in sorted(keep or (), key=lambda p: (ctx.shifts[p[1]].t0, p)):
         if st.points[di] + ctx.shifts[si].points > limit.get(di, math.inf):

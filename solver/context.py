@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
-from roster.eligibility import competent_alone, unavailable_reason
+from roster.eligibility import competent_for, unavailable_reason
 from roster.instance import Instance
 from roster.model import Doctor, Role
 from roster.rest import practice_conflict
@@ -60,9 +60,9 @@ def static_reason(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
     reason = unavailable_reason(doctor, shift, rules)
     if reason is not None:
         return reason
-    if shift.role == Role.backup_competence and not competent_alone(doctor, shift.date, rules):
+    if shift.role == Role.backup_competence and not competent_for(doctor, shift, rules):
         return "competence_backup"
-    if shift.role == Role.primary and not competent_alone(doctor, shift.date, rules):
+    if shift.role == Role.primary and not competent_for(doctor, shift, rules):
         if not any(shift.type_id in t.covers for t in ctx.instance.shift_types):
             return "competence_backup"
     return practice_conflict(doctor, shift, rules)
@@ -84,7 +84,7 @@ def create_variables(
             ctx.x[(di, si)] = var
             ctx.by_shift[si].append((di, var))
             ctx.by_doctor[di].append((si, var))
-            ctx.competent[(di, si)] = competent_alone(d, s.date, ctx.instance.rules)
+            ctx.competent[(di, si)] = competent_for(d, s, ctx.instance.rules)
     for di in ctx.by_doctor:
         ctx.by_doctor[di].sort(
             key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id)

@@ -374,7 +374,7 @@ def test_solve_small_roster_passes_check(small_solved: tuple[Result, Path]) -> N
 
 
 def test_solve_leaves_uncovered_night_when_everyone_is_exempt(tmp_path: Path) -> None:
-    off = exempt_all("2027-01-05", "2027-01-05")
+    off = exempt_all("2027-01-04", "2027-01-04")
     inst = make_instance(
         doctors=tuple(make_doctor(f"d{i}", exemptions=(off,)) for i in (1, 2, 3)),
         shift_types=(NIGHT_STANDBY,),
@@ -385,14 +385,14 @@ def test_solve_leaves_uncovered_night_when_everyone_is_exempt(tmp_path: Path) ->
     result = run("solve", write_instance(tmp_path, inst), "--out", out, "--time-limit", "10")
     assert result.exit_code == 0, result.output
     assert "Ubemannede vakter: 1" in result.stdout
-    assert "2027-01-05 natt: ingen kan ta vakten (3 fritatt)" in result.stdout
+    assert "2027-01-04 natt: ingen kan ta vakten (3 fritatt)" in result.stdout
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     [hole] = report["uncovered"]
-    assert (hole["date"], hole["shift_id"], hole["missing"]) == ("2027-01-05", "natt", 1)
+    assert (hole["date"], hole["shift_id"], hole["missing"]) == ("2027-01-04", "natt", 1)
     assert "3 fritatt" in hole["explanation"]
     assert report["breaches"]["by_rule"] == {"coverage": 1}
     rows = list(csv.DictReader(io.StringIO((out / "roster.csv").read_text(encoding="utf-8"))))
-    assert [r["doctor_id"] for r in rows if r["date"] == "2027-01-05"] == [""]
+    assert [r["doctor_id"] for r in rows if r["date"] == "2027-01-04"] == [""]
 
 
 def test_solve_impossible_exits_3_and_names_the_rule(tmp_path: Path) -> None:

@@ -80,6 +80,11 @@ def test_every_rule_has_parameters_and_sources_in_the_shipped_ruleset() -> None:
             where = f"{rule_id} (valid_from {v.valid_from})"
             if not v.source.name.strip():
                 problems.append(f"{where}: source without a name")
+            if not v.in_force:
+                # a period the rule did not apply must say why (a transition, not yet law)
+                if not v.source.note.strip():
+                    problems.append(f"{where}: not in force, but the source has no note")
+                continue
             # parameters must be valid for the rule's parameter model (the loader checks this
             # too; repeated here so the five things are asserted in one place)
             RULE_PARAMS[rule_id].model_validate(v.params)

@@ -157,9 +157,11 @@ def test_innherred_age_exemptions(innherred: Instance) -> None:
 
 
 def test_innherred_other_exemptions(innherred: Instance) -> None:
-    # pregnant, due 20 May 2027: exempt in the last three months
-    assert exempt_from(innherred, "lev-07", "2027-02-19:natt") is None
-    assert exempt_from(innherred, "lev-07", "2027-02-20:natt") == "pregnancy_exemption"
+    # pregnant, due 20 May 2027: exempt in the last three months, from 20 February (the
+    # night of the 19th runs into it)
+    assert exempt_from(innherred, "lev-07", "2027-02-18:natt") is None
+    assert exempt_from(innherred, "lev-07", "2027-02-19:kveld") is None
+    assert exempt_from(innherred, "lev-07", "2027-02-19:natt") == "pregnancy_exemption"
     # health exemption from nights only
     assert exempt_from(innherred, "lev-08", "2027-01-05:natt") == "granted_exemption"
     assert exempt_from(innherred, "lev-08", "2027-01-05:kveld") is None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from roster.checker import check
 from roster.model import BigHolidayDuty, DayKind, Exemption, History, RuleOverride, Wish
 from tests.factories import (
@@ -142,6 +144,14 @@ def test_age_exemption_breaks_from_60th_birthday() -> None:
     assert "FOR-2025-12-02-2405" in found[0].source  # 2026 and later cite the new regulation
 
 
+def test_age_exemption_breaks_on_night_into_60th_birthday() -> None:
+    doc = make_doctor("d1", birth_date=D(1967, 1, 7), exemptions=(AGE_CLAIM,))
+    inst = one_day(D(2027, 1, 6), doctors=(doc,), shift_types=(NIGHT_STANDBY,))
+    found = check(inst, roster_of(("2027-01-06:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["age_exemption"]
+    assert "fra 07.01 kl. 00, midt i vakten" in found[0].message
+
+
 def test_age_exemption_holds_when_not_claimed() -> None:
     doc = make_doctor(
         "d1", birth_date=D(1960, 1, 1), exemptions=(Exemption(kind="age", claimed=False),)
@@ -210,6 +220,29 @@ def test_pregnancy_exemption_breaks_in_last_three_months() -> None:
     assert rules_broken(inst, roster_of(("2027-01-10:kveld", "d1"))) == ["pregnancy_exemption"]
 
 
+def test_pregnancy_exemption_breaks_after_the_due_date_while_unborn() -> None:
+    # The exemption lasts until the birth; unknown, it is taken to be two weeks after term.
+    inst = one_day(D(2027, 4, 24), doctors=(make_doctor("d1", exemptions=(PREGNANT,)),))
+    assert rules_broken(inst, roster_of(("2027-04-24:kveld", "d1"))) == ["pregnancy_exemption"]
+
+
+def test_pregnancy_exemption_holds_more_than_two_weeks_after_the_due_date() -> None:
+    inst = one_day(D(2027, 4, 25), doctors=(make_doctor("d1", exemptions=(PREGNANT,)),))
+    assert rules_broken(inst, roster_of(("2027-04-25:kveld", "d1"))) == []
+
+
+def test_pregnancy_exemption_breaks_until_a_late_birth() -> None:
+    late = PREGNANT.model_copy(update={"born": D(2027, 4, 30)})
+    inst = one_day(D(2027, 4, 29), doctors=(make_doctor("d1", exemptions=(late,)),))
+    assert rules_broken(inst, roster_of(("2027-04-29:kveld", "d1"))) == ["pregnancy_exemption"]
+
+
+def test_pregnancy_exemption_holds_after_an_early_birth() -> None:
+    early = PREGNANT.model_copy(update={"born": D(2027, 4, 1)})
+    inst = one_day(D(2027, 4, 2), doctors=(make_doctor("d1", exemptions=(early,)),))
+    assert rules_broken(inst, roster_of(("2027-04-02:kveld", "d1"))) == []
+
+
 NURSING = Exemption(kind="breastfeeding", reference_date=D(2026, 1, 8))
 
 
@@ -223,21 +256,55 @@ def test_breastfeeding_exemption_holds_from_first_birthday() -> None:
     assert rules_broken(inst, roster_of(("2027-01-08:kveld", "d1"))) == []
 
 
+def test_breastfeeding_exemption_breaks_following_the_birth_of_the_pregnancy() -> None:
+    # Pregnancy and breastfeeding for the same doctor: breastfeeding follows from the birth.
+    born = PREGNANT.model_copy(update={"born": D(2027, 4, 1)})
+    nursing = Exemption(kind="breastfeeding")
+    doc = make_doctor("d1", exemptions=(born, nursing))
+    for day, rules in (
+        (D(2027, 3, 31), ["pregnancy_exemption"]),
+        (D(2027, 4, 1), ["breastfeeding_exemption", "pregnancy_exemption"]),  # the birth day
+        (D(2027, 4, 2), ["breastfeeding_exemption"]),
+        (D(2028, 3, 31), ["breastfeeding_exemption"]),
+    ):
+        inst = one_day(day, doctors=(doc,))
+        assert sorted(rules_broken(inst, roster_of((f"{day}:kveld", "d1")))) == rules, day
+    inst = one_day(D(2028, 4, 1), doctors=(doc,))
+    assert rules_broken(inst, roster_of(("2028-04-01:kveld", "d1"))) == []
+
+
+def test_breastfeeding_exemption_without_a_birth_is_bad_input() -> None:
+    with pytest.raises(ValueError, match="amming krever barnets fødselsdato"):
+        one_day(
+            D(2027, 1, 7),
+            doctors=(make_doctor("d1", exemptions=(Exemption(kind="breastfeeding"),)),),
+        )
+
+
 NIGHTS_FROM_6 = Exemption(kind="health", scope="nights", start=D(2027, 1, 6), granted=True)
 
 
 def test_granted_exemption_holds_before_start_and_outside_scope() -> None:
     doc = make_doctor("d1", exemptions=(NIGHTS_FROM_6,))
     inst = make_instance(
-        start=D(2027, 1, 5),
+        start=D(2027, 1, 4),
         end=D(2027, 1, 6),
         doctors=(doc,),
         shift_types=(EVENING, NIGHT_STANDBY),
         overrides=(override("min_gap_days", days=0),),
     )
-    r = roster_of(("2027-01-05:natt", "d1"), ("2027-01-06:kveld", "d1"))
+    r = roster_of(("2027-01-04:natt", "d1"), ("2027-01-06:kveld", "d1"))
     found = check(inst, r).breaches
     assert [b.rule for b in found if b.doctor_id] == []  # night before start, evening not in scope
+
+
+def test_granted_exemption_breaks_on_night_into_its_first_day() -> None:
+    # Every hour a duty touches: the night of the 5th has seven hours on the 6th.
+    doc = make_doctor("d1", exemptions=(NIGHTS_FROM_6,))
+    inst = one_day(D(2027, 1, 5), doctors=(doc,), shift_types=(NIGHT_STANDBY,))
+    found = check(inst, roster_of(("2027-01-05:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["granted_exemption"]
+    assert "fra 06.01 kl. 00, midt i vakten" in found[0].message
 
 
 def test_granted_exemption_breaks_mid_period_start_nights_only() -> None:
@@ -273,6 +340,36 @@ def test_courses_required_breaks_without_violence_course() -> None:
     doc = make_doctor("d1", competence=make_competence(violence_course=None))
     inst = one_day(D(2027, 1, 6), doctors=(doc,))
     assert rules_broken(inst, roster_of(("2027-01-06:kveld", "d1"))) == ["courses_required"]
+
+
+def test_courses_required_breaks_on_night_into_the_day_the_course_expires() -> None:
+    doc = make_doctor("d1", competence=make_competence(acute_course=D(2022, 1, 6)))
+    inst = one_day(
+        D(2027, 1, 5), doctors=(doc,), shift_types=(NIGHT_STANDBY,), overrides=(COURSE_5Y,)
+    )
+    found = check(inst, roster_of(("2027-01-05:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["courses_required"]
+    assert "fra 06.01 kl. 00" in found[0].message
+
+
+NO_COURSES = make_competence(acute_course=None, violence_course=None)
+
+
+def test_courses_required_holds_before_the_transition_ended() -> None:
+    # The course requirement applies from 1 May 2022 (transition extended from 1 May 2021).
+    inst = one_day(D(2022, 4, 29), doctors=(make_doctor("d1", competence=NO_COURSES),))
+    assert rules_broken(inst, roster_of(("2022-04-29:kveld", "d1"))) == []
+
+
+def test_courses_required_breaks_from_1_may_2022() -> None:
+    inst = one_day(
+        D(2022, 4, 30),
+        doctors=(make_doctor("d1", competence=NO_COURSES),),
+        shift_types=(NIGHT_STANDBY,),
+    )
+    found = check(inst, roster_of(("2022-04-30:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["courses_required"]  # the night runs into 1 May
+    assert "§ 7" in found[0].source
 
 
 # --------------------------------------------------------------------------- competence
@@ -339,32 +436,70 @@ def test_competence_backup_holds_after_40_shifts_worked_in_period() -> None:
     assert rules_broken(inst, r) == []  # the 40th shift on 4 Jan makes 5 Jan competent
 
 
-def test_competence_backup_holds_for_lis1_completed_in_2024() -> None:
-    doc = make_doctor(
-        "d1",
-        competence=make_competence(
-            specialist_since=None,
-            authorised_since=D(2023, 9, 1),
-            lis1_completed=D(2024, 3, 1),
-            legevakt_shifts_before=5,
-        ),
-    )
-    inst = one_day(D(2024, 6, 3), doctors=(doc,))
+LIS1_DONE = make_doctor(
+    "d1",
+    competence=make_competence(
+        specialist_since=None,
+        authorised_since=D(2023, 9, 1),
+        lis1_completed=D(2024, 3, 1),
+        legevakt_shifts_before=5,
+    ),
+)
+LIS1_CHOSEN = override("competence_backup", lis1_exception=True)
+
+
+def test_competence_backup_holds_for_lis1_completed_in_2024_when_the_legevakt_chose_it() -> None:
+    inst = one_day(D(2024, 6, 3), doctors=(LIS1_DONE,), overrides=(LIS1_CHOSEN,))
     assert rules_broken(inst, roster_of(("2024-06-03:kveld", "d1"))) == []
 
 
+def test_competence_backup_breaks_for_lis1_completed_in_2024_by_default() -> None:
+    # The exception was the municipality's choice, never automatic.
+    inst = one_day(D(2024, 6, 3), doctors=(LIS1_DONE,))
+    assert rules_broken(inst, roster_of(("2024-06-03:kveld", "d1"))) == ["competence_backup"]
+
+
 def test_competence_backup_breaks_for_lis1_completed_after_2024() -> None:
-    doc = make_doctor(
-        "d1",
-        competence=make_competence(
-            specialist_since=None,
-            authorised_since=D(2023, 9, 1),
-            lis1_completed=D(2024, 3, 1),
-            legevakt_shifts_before=5,
-        ),
-    )
-    inst = one_day(D(2025, 1, 6), doctors=(doc,))
+    inst = one_day(D(2025, 1, 6), doctors=(LIS1_DONE,), overrides=(LIS1_CHOSEN,))
     assert rules_broken(inst, roster_of(("2025-01-06:kveld", "d1"))) == ["competence_backup"]
+
+
+def test_competence_backup_holds_on_the_last_evening_of_the_lis1_exception() -> None:
+    inst = one_day(D(2024, 12, 31), doctors=(LIS1_DONE,), overrides=(LIS1_CHOSEN,))
+    assert rules_broken(inst, roster_of(("2024-12-31:kveld", "d1"))) == []
+
+
+def test_competence_backup_breaks_on_a_night_that_runs_past_the_lis1_exception() -> None:
+    # 31 Dec 2024 23:00 to 1 Jan 2025 08:00: eight hours under the rule without the exception.
+    inst = one_day(
+        D(2024, 12, 31),
+        doctors=(LIS1_DONE,),
+        shift_types=(NIGHT_STANDBY,),
+        overrides=(LIS1_CHOSEN,),
+    )
+    found = check(inst, roster_of(("2024-12-31:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["competence_backup"]
+    assert "fra 01.01 kl. 00, midt i vakten" in found[0].message
+    assert "Lokal overstyring" in found[0].source  # the 2025 rule, with the legevakt's choice
+
+
+def test_competence_backup_breaks_on_a_night_before_30_months_are_reached() -> None:
+    # LIS1 passes 30 months on 15 Jan 2027: the night of the 14th is not all competent hours.
+    inst = one_day(D(2027, 1, 14), doctors=(LIS1,), shift_types=(NIGHT_STANDBY,))
+    assert rules_broken(inst, roster_of(("2027-01-14:natt", "lis"))) == ["competence_backup"]
+
+
+def test_competence_backup_holds_before_the_requirement_was_in_force() -> None:
+    # akuttmedisinforskriften § 7's competence requirements apply from 1 January 2020.
+    inst = one_day(D(2019, 6, 3), doctors=(LIS1_DONE,))
+    assert rules_broken(inst, roster_of(("2019-06-03:kveld", "d1"))) == []
+
+
+def test_competence_backup_breaks_on_a_night_into_2020() -> None:
+    inst = one_day(D(2019, 12, 31), doctors=(LIS1_DONE,), shift_types=(NIGHT_STANDBY,))
+    found = check(inst, roster_of(("2019-12-31:natt", "d1"))).breaches
+    assert [b.rule for b in found] == ["competence_backup"]
+    assert "§ 7" in found[0].source and "§ 21" not in found[0].source
 
 
 def test_competence_backup_breaks_when_backup_cannot_attend_in_time() -> None:

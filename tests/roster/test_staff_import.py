@@ -534,7 +534,7 @@ def test_pregnancy_without_due_date(tmp_path: Path) -> None:
     rows = [[*HEADER, "Fritak"], ["A1", "Kari", "01.03.1990", "Frosta", "fastlege", "graviditet"]]
     problem = only_problem(write_csv(tmp_path, rows))
     assert (problem.row, problem.column) == (2, "Fritak")
-    assert problem.message == "fritak for graviditet/amming krever termin- eller fødselsdato"
+    assert problem.message == "fritak for graviditet krever termindato"
 
 
 def test_xlsx_errors_use_excel_row_numbers(tmp_path: Path) -> None:
@@ -634,3 +634,64 @@ def test_xlsx_bytes_roundtrip_in_memory() -> None:
     wb.save(buf)
     (doctor,) = parse_staff_bytes(buf.getvalue(), "opplasting.xlsx")
     assert doctor.birth_date == dt.date(1961, 3, 1)
+
+
+# --------------------------------------------------------------------------- pregnancy and birth
+
+FAMILY = [*HEADER, "Fritak", "Termin", "Barn født", "Ammefritak"]
+
+
+def test_pregnancy_birth_and_breastfeeding_in_one_row(tmp_path: Path) -> None:
+    rows = [
+        FAMILY,
+        ["A1", "Kari", "01.03.1990", "Frosta", "fastlege", "graviditet", "10.04.2027", "", ""],
+        ["A2", "Ida", "01.03.1991", "Frosta", "fastlege", "graviditet", "10.04.2027", "", "ja"],
+        ["A3", "Eva", "01.03.1992", "Frosta", "fastlege", "graviditet", "10.04.2027", "18.04.2027", "ja"],
+        ["A4", "Liv", "01.03.1993", "Frosta", "fastlege", "", "", "02.01.2027", "ja"],
+    ]  # fmt: skip
+    d = by_id(import_staff(write_csv(tmp_path, rows)))
+    [a1] = d["A1"].exemptions
+    assert (a1.kind, a1.reference_date, a1.born) == (
+        ExemptionKind.pregnancy,
+        dt.date(2027, 4, 10),
+        None,
+    )
+    a2 = d["A2"].exemptions
+    assert [e.kind for e in a2] == [ExemptionKind.pregnancy, ExemptionKind.breastfeeding]
+    assert a2[1].reference_date is None and d["A2"].child_birth() == dt.date(2027, 4, 10)
+    a3 = d["A3"].exemptions
+    assert a3[0].born == dt.date(2027, 4, 18) and a3[1].reference_date == dt.date(2027, 4, 18)
+    [a4] = d["A4"].exemptions
+    assert (a4.kind, a4.reference_date) == (ExemptionKind.breastfeeding, dt.date(2027, 1, 2))
+
+
+def test_pregnancy_and_breastfeeding_from_xlsx(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        FAMILY,
+        ["A1", "Eva", dt.datetime(1992, 3, 1), "Frosta", "fastlege", "graviditet",
+         dt.datetime(2027, 4, 10), dt.datetime(2027, 4, 18), "ja"],
+    ]  # fmt: skip
+    (doctor,) = import_staff(write_xlsx(tmp_path, {"Leger": rows}, "ansatte.xlsx"))
+    assert [(e.kind, e.reference_date, e.born) for e in doctor.exemptions] == [
+        (ExemptionKind.pregnancy, dt.date(2027, 4, 10), dt.date(2027, 4, 18)),
+        (ExemptionKind.breastfeeding, dt.date(2027, 4, 18), None),
+    ]
+
+
+def test_birth_without_pregnancy_or_breastfeeding(tmp_path: Path) -> None:
+    rows = [
+        FAMILY,
+        ["A1", "Kari", "01.03.1990", "Frosta", "fastlege", "alder", "", "02.01.2027", ""],
+    ]
+    problem = only_problem(write_csv(tmp_path, rows))
+    assert (problem.row, problem.column) == (2, "Barn født")
+    assert "hører til fritak for graviditet eller amming" in problem.message
+
+
+def test_breastfeeding_without_birth(tmp_path: Path) -> None:
+    rows = [FAMILY, ["A1", "Kari", "01.03.1990", "Frosta", "fastlege", "", "", "", "ja"]]
+    problem = only_problem(write_csv(tmp_path, rows))
+    assert (problem.row, problem.column) == (2, "Ammefritak")
+    assert problem.message == (
+        "fritak for amming krever «Barn født» (eller fritak for graviditet med termin)"
+    )

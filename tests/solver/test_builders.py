@@ -57,7 +57,7 @@ def test_coverage_holds_all_shifts_staffed() -> None:
     assert result.stage("coverage").value == 0  # type: ignore[union-attr]
 
 
-def test_coverage_breaks_everyone_exempt_one_night_leaves_named_hole() -> None:
+def test_coverage_breaks_everyone_exempt_one_day_leaves_named_holes() -> None:
     exempt_6th = Exemption(
         kind="health", scope="nights", start=D(2027, 1, 6), end=D(2027, 1, 6), granted=True
     )
@@ -74,9 +74,13 @@ def test_coverage_breaks_everyone_exempt_one_night_leaves_named_hole() -> None:
         overrides=(override("min_gap_days", days=1),),
     )
     result, checked = solved(inst, holes_ok=True)
-    assert [b.shift_id for b in checked.breaches] == ["2027-01-06:natt"]
+    # every hour a duty touches: the night of the 5th has its last seven hours on the 6th
+    assert [b.shift_id for b in checked.breaches] == ["2027-01-05:natt", "2027-01-06:natt"]
     lines = explain_holes(inst, result.roster)  # type: ignore[arg-type]
-    assert lines == ["2027-01-06 natt: ingen kan ta vakten (3 fritatt)"]
+    assert lines == [
+        "2027-01-05 natt: ingen kan ta vakten (3 fritatt)",
+        "2027-01-06 natt: ingen kan ta vakten (3 fritatt)",
+    ]
 
 
 # --------------------------------------------------------------------------- who may take what

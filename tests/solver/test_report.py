@@ -130,14 +130,14 @@ def test_report_without_compensation_has_no_cost() -> None:
 
 def test_report_lists_uncovered_shift_with_explanation() -> None:
     off = Exemption(
-        kind="health", scope="all", granted=True, start=D(2027, 1, 5), end=D(2027, 1, 5)
+        kind="health", scope="all", granted=True, start=D(2027, 1, 4), end=D(2027, 1, 4)
     )
     inst = nights_instance(
         doctors=tuple(make_doctor(f"d{i}", exemptions=(off,)) for i in (1, 2, 3))
     )
     report, _ = report_for(inst)
-    [hole] = report["uncovered"]
-    assert hole["date"] == "2027-01-05"
+    [hole] = report["uncovered"]  # the first night: the period starts on the exempt day
+    assert hole["date"] == "2027-01-04"
     assert hole["shift_id"] == "natt"
     assert hole["label"] == "Natt"
     assert hole["missing"] == 1
