@@ -641,7 +641,7 @@ def doctor_edit_page(
 
 FORM_FIELDS = {
     "absences": ("kind", "start", "end", "note"),
-    "exemptions": ("kind", "scope", "start", "end", "granted"),
+    "exemptions": ("kind", "scope", "start", "end", "granted", "reference_date", "born"),
     "wishes": ("want", "start", "end", "weight", "note"),
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 
 from tests.web.test_pages import create_small
@@ -109,3 +111,19 @@ def test_exemption_and_wish_with_shift_types(pages: tuple[TestClient, str]) -> N
     assert wishes[-1].shift_types == ("natt",) and not wishes[-1].want and wishes[-1].weight == 3
     page = client.get(EDIT).text
     assert "helse (natt)" in page and "Vil helst ikke ha natt" in page
+
+
+def test_pregnancy_until_birth_and_breastfeeding_in_forms(pages: tuple[TestClient, str]) -> None:
+    client, token = pages
+    create_small(client, token)
+    base = {"csrf_token": token, "del": "exemptions", "scope": "outside_hours"}
+    pregnancy = {**base, "kind": "pregnancy", "reference_date": "2027-03-20", "born": "2027-03-25"}
+    for data in (pregnancy, {**base, "kind": "breastfeeding"}):
+        r = client.post(ADD, data=data, follow_redirects=False)
+        assert r.status_code == 303, r.text
+    ex = [e for e in doc(client).exemptions if e.doctor == "fv-03"]
+    assert [(e.kind.value, e.reference_date, e.born) for e in ex] == [
+        ("pregnancy", dt.date(2027, 3, 20), dt.date(2027, 3, 25)),
+        ("breastfeeding", None, None),  # follows from the birth
+    ]
+    assert "termin 20. mars 2027, født 25. mars 2027" in client.get(EDIT).text
