@@ -8,6 +8,7 @@ import datetime as dt
 
 from roster.model import Exemption
 from tests.factories import D, make_competence, make_doctor, make_instance, make_night, override
+from tests.roster.test_rules import LIS1_CHOSEN, LIS1_DONE
 from tests.solver.test_builders import EVENING, NO_GAP, shifts_of, solved
 
 NIGHT = make_night()
@@ -37,17 +38,7 @@ def test_age_exemption_no_night_into_the_60th_birthday() -> None:
 
 
 def test_competence_backup_night_past_the_lis1_exception_is_not_alone() -> None:
-    lis1 = make_doctor(
-        "d1",
-        competence=make_competence(
-            specialist_since=None,
-            authorised_since=D(2023, 9, 1),
-            lis1_completed=D(2024, 3, 1),
-            legevakt_shifts_before=5,
-        ),
-    )
-    chosen = override("competence_backup", lis1_exception=True)
-    inst = alone(lis1, D(2024, 12, 31), D(2024, 12, 31), chosen, types=(EVENING, NIGHT))
+    inst = alone(LIS1_DONE, D(2024, 12, 31), D(2024, 12, 31), LIS1_CHOSEN, types=(EVENING, NIGHT))
     result, checked = solved(inst, holes_ok=True)
     assert shifts_of(result.roster, "d1") == ["2024-12-31:kveld"]  # type: ignore[arg-type]
     assert holes(checked) == ["2024-12-31:natt"]
