@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from roster.calendar import Shift
 from roster.checker import weekend_keys
 from roster.eligibility import competent_for, unavailable_reason
-from roster.exchange import Assignment, Roster
+from roster.formats.exchange import Assignment, Roster
 from roster.instance import Instance
 from roster.model import Doctor, Role
 from roster.rest import duty_rest_short, longest_rest_minutes, practice_conflict

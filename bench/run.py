@@ -181,8 +181,8 @@ def spawn(size: str, method: str, args: argparse.Namespace) -> tuple[dict[str, A
 
 def measure(inst: Instance, data: dict[str, Any], peak_mb: float) -> Row:
     from roster.checker import check
-    from roster.exchange import Assignment, Roster
     from roster.fairness import evaluate
+    from roster.formats.exchange import Assignment, Roster
 
     row = Row(
         size=data["size"],

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from roster.calendar import big_holiday_dates
+from roster.formats.staff import slug
 from roster.instance import InstanceFile, instance_json_schema, save_instance_file
 from roster.model import (
     Absence,
@@ -56,7 +57,6 @@ from roster.model import (
     ShiftType,
     Wish,
 )
-from roster.staff import slug
 
 MIN_DOCTORS, MAX_DOCTORS = 3, 350
 MIN_MUNICIPALITIES, MAX_MUNICIPALITIES = 1, 12

@@ -40,18 +40,24 @@ from legevakt.render import (
     staff_table,
     stage_table,
 )
-from roster import yamlio
 from roster.checker import CheckResult, check
 from roster.errors import InputError, Problem
-from roster.exchange import Roster, holes, read_roster_csv, write_roster_csv, write_roster_json
-from roster.exports import WRITERS as EXPORT_WRITERS
 from roster.fairness import evaluate
+from roster.formats import yamlio
+from roster.formats.exchange import (
+    Roster,
+    holes,
+    read_roster_csv,
+    write_roster_csv,
+    write_roster_json,
+)
+from roster.formats.exports import WRITERS as EXPORT_WRITERS
+from roster.formats.ical import publish_ical
+from roster.formats.staff import import_staff
 from roster.glossary import number_no
-from roster.ical import publish_ical
 from roster.instance import Instance, load_instance, read_instance_file
 from roster.model import Legevakt
 from roster.precheck import plan_warnings
-from roster.staff import import_staff
 from solver.explain import explain_holes
 from solver.report import build_report, days_off_after_night
 from solver.solve import SolveOptions, SolveResult, solve

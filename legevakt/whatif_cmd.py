@@ -24,7 +24,7 @@ from roster.charts import FORMATS as CHART_FORMATS
 from roster.charts import load_chart
 from roster.comparison import CSV_COLUMNS, Comparison, Load, Row, table_rows
 from roster.errors import InputError, Problem
-from roster.exchange import read_roster_csv
+from roster.formats.exchange import read_roster_csv
 from roster.glossary import SCOPE_NO, number_no
 from roster.instance import Instance, load_instance
 from roster.model import Scope

@@ -24,7 +24,7 @@ from roster.eligibility import (
     in_pool,
     wish_matches,
 )
-from roster.exchange import Roster
+from roster.formats.exchange import Roster
 from roster.glossary import ABSENCE_NO, describe_duty, describe_shift, number_no, span_no
 from roster.instance import Instance
 from roster.model import Doctor, Role, StrictModel

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from roster.calendar import Shift
-from roster.exchange import Roster, holes
 from roster.fairness import FairnessReport, evaluate
+from roster.formats.exchange import Roster, holes
 from roster.glossary import number_no
 from roster.instance import Instance
 from roster.model import Mode

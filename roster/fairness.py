@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from roster.calendar import Shift
 from roster.eligibility import absent_on, courses_valid_for, exempt, in_pool
-from roster.exchange import Roster
+from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.model import ABSENCES_REDUCING_TARGET, CostKey, Doctor, Mode
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from roster import yamlio
 from roster.calendar import Shift, expand
 from roster.errors import InputError, Problem, problems_from_validation
+from roster.formats import yamlio
 from roster.model import (
     Absence,
     Doctor,
@@ -255,7 +255,7 @@ def _merge(doc: InstanceFile, staff: list[Doctor], name: str) -> list[Doctor]:
 
 def resolve(doc: InstanceFile, base: Path | None = None, name: str = "instance.yaml") -> Instance:
     """Turn a document into an Instance: read the staff file, merge, check references."""
-    from roster.staff import import_staff  # local: staff imports model only
+    from roster.formats.staff import import_staff  # local: staff imports model only
 
     staff: list[Doctor] = []
     if doc.staff:

@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from roster import yamlio
 from roster.errors import InputError, Problem, problems_from_validation
+from roster.formats import yamlio
 from roster.instance import Instance
 from roster.model import (
     RENAMED_RULES,

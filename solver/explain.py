@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from roster.calendar import Shift
 from roster.checker import CHECKS, Ctx
 from roster.eligibility import absence_during
-from roster.exchange import Assignment, Roster
+from roster.formats.exchange import Assignment, Roster
 from roster.glossary import ABSENCE_NO, REASON_NO
 from roster.instance import Instance
 from roster.model import AbsenceKind, Doctor
@@ -95,7 +95,7 @@ def hole_reasons(
 
 def explain_holes(instance: Instance, roster: Roster) -> list[str]:
     """One Norwegian line per shift left without enough doctors."""
-    from roster.exchange import holes
+    from roster.formats.exchange import holes
 
     lines = []
     ctx = BuildCtx(instance)  # static reasons only: no variables are made

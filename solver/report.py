@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from roster.checker import CHECKS, CheckResult, Finding
-from roster.exchange import Roster, holes
 from roster.fairness import FairnessReport
+from roster.formats.exchange import Roster, holes
 from roster.instance import Instance
 from roster.rules import DayOffAfterNightParams
 from solver.explain import explain_holes

@@ -18,8 +18,8 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from roster.exchange import Assignment, Roster
 from roster.fairness import targets
+from roster.formats.exchange import Assignment, Roster
 from roster.instance import Instance
 from solver.builders import BUILDERS, Penalty
 from solver.construct import construct, deviation, rebalance

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from roster.checker import check
 from roster.comparison import Comparison, compare, verdict
 from roster.errors import InputError
-from roster.exchange import Roster
 from roster.fairness import FairnessReport, evaluate
+from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.scenarios import Scenario, apply
 from solver.solve import SolveOptions, SolveResult, solve

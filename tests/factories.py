@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from roster.exchange import Assignment, Roster
+from roster.formats.exchange import Assignment, Roster
 from roster.instance import Instance, InstanceFile, save_instance_file
 from roster.model import (
     Competence,

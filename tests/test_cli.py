@@ -19,11 +19,11 @@ from typer.testing import CliRunner, Result
 
 import legevakt.cli as cli
 from legevakt.cli import app
-from roster import yamlio
-from roster.exchange import CSV_HEADER, roster_csv_text
+from roster.formats import yamlio
+from roster.formats.exchange import CSV_HEADER, roster_csv_text
+from roster.formats.staff import import_staff
 from roster.instance import Instance, load_instance
 from roster.model import Absence, Doctor, Exemption, RuleOverride
-from roster.staff import import_staff
 from solver.solve import SolveOptions, SolveResult
 from tests.factories import (
     D,

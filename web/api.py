@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from roster.exchange import holes, roster_rows
 from roster.fairness import evaluate
+from roster.formats.exchange import holes, roster_rows
 from roster.instance import Instance
 from web import store
 from web.deps import Settings, check_csrf, current_user, db, settings

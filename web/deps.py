@@ -10,7 +10,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roster.staff import MAX_STAFF_FILE_BYTES
+from roster.formats.staff import MAX_STAFF_FILE_BYTES
 from web.errors import AppError
 from web.models import User
 from web.security import (

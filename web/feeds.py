@@ -1,14 +1,14 @@
 """Private calendar feeds: text/calendar from the latest published version.
 
 The token is the only credential. A wrong, revoked or unknown token gets the same bare 404
-as a path that does not exist. The body is built with roster.ical from the version, the
+as a path that does not exist. The body is built with roster.formats.ical from the version, the
 previous version's roster and the feed state kept with it (changed duties get a higher
 SEQUENCE, removed ones are CANCELLED); DTSTAMP is the publication time, so the same version
 gives the same bytes.
 
 Calendar apps poll often, so «not modified» is answered before anything is rendered or even
 read: the ETag is made from the version, its publication time, the doctor and
-roster.ical.FEED_FORMAT, and it is weak (W/"…"): it names the version's content, not the
+roster.formats.ical.FEED_FORMAT, and it is weak (W/"…"): it names the version's content, not the
 bytes of one rendering. If-None-Match is compared weakly, as RFC 9110 says, so a tag sent
 back with or without W/ matches.
 """
@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
-from roster.ical import FEED_FORMAT
+from roster.formats.ical import FEED_FORMAT
 from web.deps import db
 from web.models import PublishedVersion
 from web.store import (

@@ -120,7 +120,7 @@ class PublishedVersion(Base):
     instance_yaml: Mapped[str] = mapped_column(Text)
     roster: Mapped[dict[str, Any]] = mapped_column(JSON)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    #: roster.ical.FeedState after this publication: the next version continues from it, so
+    #: roster.formats.ical.FeedState after this publication: the next version continues from it, so
     #: SEQUENCE counts every re-plan and cancelled duties stay visible for a while.
     feed_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     published_by: Mapped[str] = mapped_column(String(64))

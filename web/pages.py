@@ -14,9 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from roster.errors import InputError, Problem
-from roster.exchange import Roster, holes, roster_csv_text
-from roster.exports import month_html, workbook
 from roster.fairness import evaluate
+from roster.formats.exchange import Roster, holes, roster_csv_text
+from roster.formats.exports import month_html, workbook
 from roster.glossary import (
     ABSENCE_NO,
     DOCTOR_KIND_NO,

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from roster.checker import check
 from roster.errors import InputError, Problem, problems_from_validation
-from roster.exchange import Assignment, Roster
-from roster.ical import ALL_NAME, FeedState, feed, feeds
+from roster.formats.exchange import Assignment, Roster
+from roster.formats.ical import ALL_NAME, FeedState, feed, feeds
+from roster.formats.staff import import_staff, parse_staff_bytes
 from roster.instance import (
     DoctorAbsence,
     DoctorExemption,
@@ -32,7 +33,6 @@ from roster.instance import (
     read_instance_file,
     resolve,
 )
-from roster.staff import import_staff, parse_staff_bytes
 from web.errors import AppError, not_found
 from web.models import (
     AuditEntry,

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roster.calendar import OSLO, Shift
-from roster.exchange import Roster
 from roster.fairness import FairnessReport
+from roster.formats.exchange import Roster
+from roster.formats.ical import description
 from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO, number_no
-from roster.ical import description
 from roster.instance import Instance
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bench.greedy import greedy_roster
 from roster.checker import check
-from roster.exchange import Roster
+from roster.formats.exchange import Roster
 from roster.instance import Instance, load_instance
 from roster.model import Absence, Doctor, Exemption, Role
 from tests.factories import (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from roster.errors import InputError
-from roster.exchange import (
+from roster.formats.exchange import (
     CSV_HEADER,
     read_roster_csv,
     read_roster_json,

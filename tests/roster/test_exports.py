@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from legevakt.cli import app
-from roster.exchange import CSV_HEADER, Roster, roster_csv_text
-from roster.exports import (
+from roster.fairness import evaluate
+from roster.formats.exchange import CSV_HEADER, Roster, roster_csv_text
+from roster.formats.exports import (
     DOCTOR_HEADER,
     MUNICIPALITY_HEADER,
     UNSTAFFED,
@@ -20,7 +21,6 @@ from roster.exports import (
     write_csv,
     write_xlsx,
 )
-from roster.fairness import evaluate
 from roster.instance import Instance, load_instance
 from roster.model import Municipality
 from tests.factories import (

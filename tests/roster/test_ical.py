@@ -8,8 +8,8 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from roster.exchange import Roster, roster_rows
-from roster.ical import CANCELLED_KEPT, STATE_FILE, calendar_for, publish_ical, write_ical
+from roster.formats.exchange import Roster, roster_rows
+from roster.formats.ical import CANCELLED_KEPT, STATE_FILE, calendar_for, publish_ical, write_ical
 from roster.instance import Instance
 from roster.model import Municipality
 from tests.factories import (
@@ -210,7 +210,7 @@ def test_ical_cli_writes_calendars_and_rejects_bad_roster(tmp_path: Path) -> Non
     from typer.testing import CliRunner
 
     from legevakt.cli import app
-    from roster.exchange import write_roster_csv
+    from roster.formats.exchange import write_roster_csv
     from tests.test_cli import write_instance
 
     inst = night_instance(D(2027, 1, 4), D(2027, 1, 5))
@@ -300,7 +300,7 @@ def test_ical_solve_previous_cancels_in_its_ical_folder(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from legevakt.cli import app
-    from roster.exchange import write_roster_csv
+    from roster.formats.exchange import write_roster_csv
     from tests.factories import write_instance
 
     inst = night_instance(D(2027, 1, 4), D(2027, 1, 5))

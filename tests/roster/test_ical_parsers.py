@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from roster.exchange import Roster, roster_csv_text
-from roster.ical import feeds, rules_match_zoneinfo, vtimezone
+from roster.formats.exchange import Roster, roster_csv_text
+from roster.formats.ical import feeds, rules_match_zoneinfo, vtimezone
 from roster.instance import Instance, load_instance
 from roster.model import DayKind
 from tests.conftest import _missing

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from roster.exports import UNSTAFFED, month_html
+from roster.formats.exports import UNSTAFFED, month_html
 from roster.model import Municipality
 from tests.factories import (
     D,

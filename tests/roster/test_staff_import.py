@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roster.errors import InputError, Problem
+from roster.formats.staff import MAX_STAFF_FILE_BYTES, import_staff, parse_staff_bytes
 from roster.instance import load_instance
 from roster.model import (
     Doctor,
@@ -21,7 +22,6 @@ from roster.model import (
     Municipality,
     Scope,
 )
-from roster.staff import MAX_STAFF_FILE_BYTES, import_staff, parse_staff_bytes
 
 HEADER = ["Ansattnr", "Navn", "Fødselsdato", "Kommune", "Type"]
 

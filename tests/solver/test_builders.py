@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 
 from roster.checker import CheckResult, check
-from roster.exchange import Roster
 from roster.fairness import evaluate
+from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.model import Absence, BigHolidayDuty, DayKind, Exemption, History, Wish
 from solver.explain import explain_holes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from roster.checker import check
 from roster.comparison import compare, verdict
-from roster.exchange import Roster
+from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.scenarios import Scenario, parse_scenarios_text
 from solver.solve import SolveOptions, solve
@@ -134,7 +134,7 @@ def test_compare_and_verdict_count_uncovered_nights() -> None:
 def test_replan_start_keeps_backup_pairing_when_the_backup_leaves() -> None:
     """The re-plan starts from the old roster. A kept LIS1 primary whose back-up is gone gets
     a new back-up or loses the duty: the starting roster keeps every rule by itself."""
-    from roster.exchange import Assignment
+    from roster.formats.exchange import Assignment
     from solver.construct import construct
     from solver.objectives import fairness_basis
     from solver.solve import build

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from roster.exchange import CSV_HEADER
+from roster.formats.exchange import CSV_HEADER
 from tests.web.conftest import assert_no_breaches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from roster.staff import MAX_STAFF_FILE_BYTES
+from roster.formats.staff import MAX_STAFF_FILE_BYTES
 from tests.web.conftest import PASSWORD, USER, api_login, page_csrf, solve_small
 from web.app import create_app
 from web.deps import Settings

@@ -19,7 +19,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from pydantic import Field
 
 from roster.calendar import OSLO, Shift
-from roster.exchange import Roster
+from roster.formats.exchange import Roster
 from roster.glossary import MODE_NO, ROLE_NO
 from roster.instance import Instance
 from roster.model import Mode, Role, StrictModel

@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from roster.calendar import Shift, holiday_name
-from roster.exchange import Roster, holes, roster_csv_text
 from roster.fairness import evaluate
+from roster.formats.exchange import Roster, holes, roster_csv_text
 from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO
 from roster.instance import Instance
 from roster.model import Mode, Role
