@@ -21,6 +21,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from legevakt import __version__
+from legevakt.changes_cmd import check_changes
 from legevakt.progress import SolveProgress
 from legevakt.render import (
     FINDINGS_PER_RULE_IN_SUMMARY,
@@ -257,8 +258,19 @@ def check_command(
             metavar="ROSTER.csv", help="Vaktplanen som skal kontrolleres.", show_default=False
         ),
     ],
+    changes_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--changes",
+            metavar="changes.csv",
+            help="Kontroller den gjennomførte planen: endringene etter publisering lagt på "
+            "i rekkefølge; hvert brudd nevner endringens linje.",
+        ),
+    ] = None,
 ) -> None:
     """Kontroller en vaktplan (roster.csv) mot alle reglene. Siste linje: «N brudd»."""
+    if changes_path is not None:
+        raise typer.Exit(check_changes(instance_path, roster_path, changes_path))
     instance = load_instance(instance_path)
     roster = read_roster_csv(instance, roster_path)
     result = check(instance, roster)
@@ -555,6 +567,13 @@ def export_command(
 from legevakt.whatif_cmd import register as _register_whatif  # noqa: E402
 
 _register_whatif(app)
+
+
+# --------------------------------------------------------------------------- ledger
+
+from legevakt.changes_cmd import register as _register_ledger  # noqa: E402
+
+_register_ledger(app)
 
 
 # --------------------------------------------------------------------------- serve, create-admin

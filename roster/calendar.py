@@ -176,6 +176,12 @@ class Shift(StrictModel):
         return self.role != Role.backup_competence
 
 
+def iso_week(day: dt.date) -> tuple[int, int]:
+    """(ISO year, ISO week number) of a date: weekly caps count Monday to Sunday."""
+    iso = day.isocalendar()
+    return (iso[0], iso[1])
+
+
 def shift_id(day: dt.date, type_id: str) -> str:
     return f"{day.isoformat()}:{type_id}"
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from roster.calendar import Shift
+from roster.calendar import Shift, iso_week
 from roster.eligibility import (
     absence_during,
     big_holiday_year,
@@ -433,6 +433,28 @@ def check_max_duties(c: Ctx) -> list[Finding]:
     return _cap(c, "max_duties", len, "vakter")
 
 
+def check_max_duties_per_week(c: Ctx) -> list[Finding]:
+    """Each duty that takes a doctor over the weekly cap (ISO week of its start date)."""
+    out = []
+    rules = c.instance.rules
+    for doctor_id, lst in sorted(c.duties.items()):
+        seen: dict[tuple[int, int], int] = defaultdict(int)
+        for s in lst:
+            week = iso_week(s.date)
+            seen[week] += 1
+            cap = rules.params("max_duties_per_week", s.date, MaxCountParams).max
+            if cap is not None and seen[week] > cap:
+                out.append(
+                    c.finding(
+                        "max_duties_per_week",
+                        f"vakt nr. {seen[week]} i uke {week[1]}, taket er {cap} per uke",
+                        s,
+                        c.instance.doctor(doctor_id),
+                    )
+                )
+    return out
+
+
 def check_fixed_shifts(c: Ctx) -> list[Finding]:
     out = []
     for d in c.instance.doctors:
@@ -496,6 +518,7 @@ CHECKS: dict[str, Callable[[Ctx], list[Finding]]] = {
     "max_nights": check_max_nights,
     "max_weekends": check_max_weekends,
     "max_duties": check_max_duties,
+    "max_duties_per_week": check_max_duties_per_week,
     "fixed_shifts": check_fixed_shifts,
     "big_holiday_rotation": check_big_holiday_rotation,
     "wishes": check_wishes,

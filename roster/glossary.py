@@ -14,6 +14,7 @@ from roster.model import (
     AbsenceKind,
     BigHoliday,
     Category,
+    ChangeKind,
     DayKind,
     DoctorKind,
     ExemptionKind,
@@ -100,6 +101,14 @@ ABSENCE_NO: dict[AbsenceKind, str] = {
 
 #: Weekdays from Monday (date.weekday() == 0) and months from January, in lower case as
 #: Norwegian writes them inside a sentence.
+CHANGE_KIND_NO: dict[ChangeKind, str] = {
+    ChangeKind.swap: "bytte",
+    ChangeKind.giveaway: "gitt bort",
+    ChangeKind.board: "vaktbørs",
+    ChangeKind.leader: "flyttet av leder",
+    ChangeKind.sick: "sykdom",
+}
+
 WEEKDAY_NO = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 MONTH_NO = (
     "januar",
@@ -133,6 +142,7 @@ REASON_NO: dict[str, str] = {
     "max_nights": "nådd tak på netter",
     "max_weekends": "nådd tak på helger",
     "max_duties": "nådd tak på vakter",
+    "max_duties_per_week": "nådd tak på vakter per uke",
     "fixed_shifts": "avtalt antall vakter",
     "day_off_after_night": "fri etter natt",
 }

@@ -101,6 +101,16 @@ class AbsenceKind(StrEnum):
 ABSENCES_REDUCING_TARGET = frozenset({AbsenceKind.leave, AbsenceKind.sick})
 
 
+class ChangeKind(StrEnum):
+    """Why a duty changed hands after publication (changes.csv `kind`)."""
+
+    swap = "swap"  # one of two changes that trade duties between two doctors
+    giveaway = "giveaway"  # given to a named colleague, nothing back
+    board = "board"  # taken from the open board (vaktbørs)
+    leader = "leader"  # moved by the leader
+    sick = "sick"  # the doctor was sick; the leader moved the duty (or left it open)
+
+
 class Category(StrEnum):
     """One category per concrete shift, for reports (most specific first)."""
 

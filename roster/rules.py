@@ -136,6 +136,7 @@ RULE_PARAMS: dict[str, type[StrictModel]] = {
     "max_nights": MaxCountParams,
     "max_weekends": MaxCountParams,
     "max_duties": MaxCountParams,
+    "max_duties_per_week": MaxCountParams,
     "fixed_shifts": NoParams,
     "big_holiday_rotation": BigHolidayRotationParams,
     "wishes": WishesParams,

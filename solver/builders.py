@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from roster.calendar import Shift
+from roster.calendar import Shift, iso_week
 from roster.eligibility import big_holiday_year, wish_matches
 from roster.model import Role
 from roster.rest import duty_rest_short, longest_rest_minutes
@@ -197,6 +197,26 @@ def build_max_duties(ctx: BuildCtx) -> list[Penalty]:
     return []
 
 
+def build_max_duties_per_week(ctx: BuildCtx) -> list[Penalty]:
+    """At most `max` duties per doctor in each ISO week (by the duty's start date); the cap
+    may change with the rule's dated versions, so it is read per week."""
+    for di, items in ctx.by_doctor.items():
+        weeks: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        first: dict[tuple[int, int], Shift] = {}
+        for si, v in items:
+            s = ctx.shifts[si]
+            week = iso_week(s.date)
+            weeks[week].append(v)
+            first.setdefault(week, s)
+        for week, vs in weeks.items():
+            day = first[week].date
+            cap = ctx.instance.rules.params("max_duties_per_week", day, MaxCountParams).max
+            if cap is not None and len(vs) > cap:
+                name = f"max_duties_per_week:{ctx.doctors[di].id}"
+                _enforced(ctx, ctx.model.add(sum(vs) <= cap), name)
+    return []
+
+
 def build_max_weekends(ctx: BuildCtx) -> list[Penalty]:
     p = ctx.instance.rules.params("max_weekends", ctx.instance.period.start, MaxCountParams)
     if p.max is None:
@@ -313,6 +333,7 @@ BUILDERS: dict[str, Builder] = {
     "max_nights": build_max_nights,
     "max_weekends": build_max_weekends,
     "max_duties": build_max_duties,
+    "max_duties_per_week": build_max_duties_per_week,
     "fixed_shifts": build_fixed_shifts,
     "competence_backup": build_competence_backup,
     "big_holiday_rotation": build_big_holiday_rotation,

@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from roster.calendar import iso_week
 from roster.fairness import Basis, targets
 from roster.model import Role
 from roster.rest import duty_rest_short
@@ -26,6 +27,7 @@ class _State:
     points: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     nights: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     weekends: dict[int, set[tuple[int, int]]] = field(default_factory=lambda: defaultdict(set))
+    weeks: dict[tuple[int, tuple[int, int]], int] = field(default_factory=lambda: defaultdict(int))
     assigned: set[Pair] = field(default_factory=set)
     total: int = 0
 
@@ -54,6 +56,9 @@ def _fits(ctx: BuildCtx, st: _State, di: int, si: int, caps: dict[str, int | Non
         if week not in st.weekends[di] and len(st.weekends[di]) >= caps["max_weekends"]:
             return False
     rules = ctx.instance.rules
+    weekly = rules.params("max_duties_per_week", s.date, MaxCountParams).max
+    if weekly is not None and st.weeks[(di, iso_week(s.date))] >= weekly:
+        return False
     gap = rules.params("min_gap_days", s.date, MinGapDaysParams)
     day = s.date.toordinal()
     for other in st.duties[di]:
@@ -78,6 +83,7 @@ def _take(ctx: BuildCtx, st: _State, di: int, si: int) -> None:
     st.points[di] += s.points
     st.total += s.points
     st.assigned.add((di, si))
+    st.weeks[(di, iso_week(s.date))] += 1
     if s.is_night:
         st.nights[di] += 1
     if s.date.weekday() >= 5:
@@ -205,6 +211,7 @@ def _drop(ctx: BuildCtx, st: _State, di: int, si: int) -> None:
     st.points[di] -= s.points
     st.total -= s.points
     st.assigned.discard((di, si))
+    st.weeks[(di, iso_week(s.date))] -= 1
     if s.is_night:
         st.nights[di] -= 1
     st.weekends[di] = {

@@ -47,6 +47,7 @@ PER_DOCTOR_RULES = (
     "max_nights",
     "max_weekends",
     "max_duties",
+    "max_duties_per_week",
     "fixed_shifts",
     "competence_backup",
 )

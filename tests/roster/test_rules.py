@@ -752,6 +752,43 @@ def test_max_nights_holds_at_cap() -> None:
     assert rules_broken(inst, r) == []
 
 
+def test_max_duties_per_week_breaks_second_duty_in_one_week() -> None:
+    inst = make_instance(
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 6),
+        overrides=(override("min_gap_days", days=0), override("max_duties_per_week", max=1)),
+    )
+    r = roster_of(
+        ("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2"), ("2027-01-06:kveld", "d1")
+    )
+    breaches = check(inst, r).breaches
+    assert [(b.rule, b.doctor_id, b.shift_id) for b in breaches] == [
+        ("max_duties_per_week", "d1", "2027-01-06:kveld")
+    ]
+    assert "uke 1" in breaches[0].message
+
+
+def test_max_duties_per_week_holds_across_the_week_boundary() -> None:
+    # Sunday 10 and Monday 11 January 2027 are in two ISO weeks
+    inst = make_instance(
+        start=D(2027, 1, 10),
+        end=D(2027, 1, 11),
+        overrides=(override("min_gap_days", days=0), override("max_duties_per_week", max=1)),
+    )
+    r = roster_of(("2027-01-10:kveld", "d1"), ("2027-01-11:kveld", "d1"))
+    assert rules_broken(inst, r) == []
+
+
+def test_max_duties_per_week_holds_without_a_cap() -> None:
+    inst = make_instance(
+        start=D(2027, 1, 4), end=D(2027, 1, 6), overrides=(override("min_gap_days", days=0),)
+    )
+    r = roster_of(
+        ("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d1"), ("2027-01-06:kveld", "d1")
+    )
+    assert rules_broken(inst, r) == []
+
+
 WEEKEND_DAY = make_shift_type(
     "helg", period="day", start="08:00", end="16:00", days=(DayKind.saturday, DayKind.sunday)
 )

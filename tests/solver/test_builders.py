@@ -371,6 +371,29 @@ def test_max_duties_cap_holds_and_leaves_holes_when_needed() -> None:
     assert len([b for b in checked.breaches if b.rule == "coverage"]) == 2
 
 
+def test_max_duties_per_week_cap_gives_each_doctor_one_in_the_week() -> None:
+    docs = tuple(make_doctor(f"d{i}") for i in range(1, 4))
+    inst = make_instance(
+        doctors=docs,
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 6),
+        overrides=(NO_GAP, override("max_duties_per_week", max=1)),
+    )
+    result, _ = solved(inst)
+    assert sorted(len(shifts_of(result.roster, d.id)) for d in docs) == [1, 1, 1]  # type: ignore[arg-type]
+
+
+def test_max_duties_per_week_cap_leaves_holes_rather_than_break_it() -> None:
+    inst = make_instance(
+        start=D(2027, 1, 4),
+        end=D(2027, 1, 6),
+        overrides=(NO_GAP, override("max_duties_per_week", max=1)),
+    )
+    result, checked = solved(inst, holes_ok=True)
+    assert len(result.roster.assignments) == 2  # type: ignore[union-attr]
+    assert [b.rule for b in checked.breaches] == ["coverage"]
+
+
 def test_fixed_shifts_agreement_gives_exact_number() -> None:
     docs = (
         make_doctor("vikar", kind="vikar", fixed_shifts=1),
