@@ -6,6 +6,7 @@ roster.ledger, prints tables with rich or CSV/JSON for machines, writes the carr
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +32,7 @@ from roster.formats.exchange import read_roster_csv
 from roster.formats.ledger import ledger_csv_text, ledger_json_text, write_history_yaml
 from roster.glossary import CHANGE_KIND_NO, number_no
 from roster.instance import Instance, load_instance
-from roster.ledger import Ledger, LedgerLine, ledger
+from roster.ledger import Ledger, LedgerLine, ledger, month_window
 
 EXIT_OK = 0
 EXIT_BREACHES = 1
@@ -172,6 +173,16 @@ def print_ledger(console: Console, instance: Instance, led: Ledger) -> None:
     )
 
 
+def parse_month(text: str) -> tuple[dt.date, dt.date]:
+    try:
+        year, month = (int(x) for x in text.strip().split("-"))
+        return month_window(year, month)
+    except ValueError:
+        raise InputError(
+            [Problem(field="--month", message=f"ugyldig måned «{text}» (bruk ÅÅÅÅ-MM)")]
+        ) from None
+
+
 def ledger_command(
     instance_path: Annotated[
         Path,
@@ -192,6 +203,14 @@ def ledger_command(
     format: Annotated[
         str, typer.Option("--format", metavar="FORMAT", help="table, csv eller json.")
     ] = "table",
+    month: Annotated[
+        str | None,
+        typer.Option(
+            "--month",
+            metavar="ÅÅÅÅ-MM",
+            help="Bare vakter som begynner i denne måneden (til lønn); uten mål og overføring.",
+        ),
+    ] = None,
     carry_out: Annotated[
         Path | None,
         typer.Option(
@@ -211,10 +230,19 @@ def ledger_command(
                 )
             ]
         )
+    window = parse_month(month) if month is not None else None
+    if window is not None and carry_out is not None:
+        raise InputError(
+            [
+                Problem(
+                    field="--carry-out", message="overføringen gjelder hele perioden, ikke --month"
+                )
+            ]
+        )
     instance = load_instance(instance_path)
     roster = read_roster_csv(instance, roster_path)
     changes = read_changes_csv(changes_path) if changes_path is not None else []
-    led = ledger(instance, roster, changes)
+    led = ledger(instance, roster, changes, window)
     if format == "csv":
         sys.stdout.write(ledger_csv_text(led))
     elif format == "json":

@@ -10,12 +10,13 @@ holidays worked, in the form instance.yaml reads under `history:`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from roster.changes import VOLUNTARY, Change, Worked, apply_changes
 from roster.eligibility import big_holiday_year
-from roster.fairness import CATEGORIES, DoctorLoad, evaluate
+from roster.fairness import CATEGORIES, evaluate, in_category
 from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.model import BigHolidayDuty, ChangeKind, History, Mode
@@ -101,6 +102,7 @@ class Ledger:
     municipalities: list[LedgerLine]
     worked: Worked
     history: History
+    window: tuple[dt.date, dt.date] | None = None
 
 
 _MOVE_OF: dict[ChangeKind, tuple[str, str]] = {
@@ -124,13 +126,6 @@ def _count_moves(lines: dict[str, LedgerLine], changes: Sequence[Change]) -> Non
             lines[c.to_doctor].moves[into] += 1
 
 
-def _copy_load(line: LedgerLine, load: DoctorLoad) -> None:
-    line.count_by_category = dict(load.count_by_category)
-    line.points_by_category = dict(load.by_category)
-    line.target = load.target
-    line.category_targets = dict(load.category_targets)
-
-
 def carry_over(instance: Instance, lines: Sequence[LedgerLine], worked: Roster) -> History:
     """The next period's `history:`: worked points minus target per compared doctor, and the
     big holidays worked added to those the instance already knew."""
@@ -150,24 +145,52 @@ def carry_over(instance: Instance, lines: Sequence[LedgerLine], worked: Roster) 
     return History(carry_points=carry, big_holidays=tuple(big))
 
 
-def ledger(instance: Instance, roster: Roster, changes: Sequence[Change] = ()) -> Ledger:
-    """Assigned versus worked per doctor and per municipality. Raises InputError when the
-    changes cannot be applied to the roster."""
+def _in(window: tuple[dt.date, dt.date] | None, day: dt.date) -> bool:
+    return window is None or window[0] <= day <= window[1]
+
+
+def month_window(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """First and last date of a calendar month."""
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def ledger(
+    instance: Instance,
+    roster: Roster,
+    changes: Sequence[Change] = (),
+    window: tuple[dt.date, dt.date] | None = None,
+) -> Ledger:
+    """Assigned versus worked per doctor and per municipality. With `window` (first and last
+    date, e.g. a month for payroll), only duties starting in it count and there is no target
+    (targets are for the whole period). Raises InputError when the changes cannot be applied
+    to the roster."""
     worked = apply_changes(instance, roster, changes)
     shifts = {s.id: s for s in instance.shifts}
     lines = {d.id: LedgerLine(d.id, d.name, d.municipality) for d in instance.doctors}
     for a in roster.assignments:
         s = shifts[a.shift_id]
-        lines[a.doctor_id].assigned.add(s.points, s.minutes, s.mode)
+        if _in(window, s.date):
+            lines[a.doctor_id].assigned.add(s.points, s.minutes, s.mode)
     for h in worked.held:
         s = shifts[h.shift_id]
-        lines[h.doctor_id].worked.add(s.points, s.minutes, s.mode)
+        if not _in(window, s.date):
+            continue
+        line = lines[h.doctor_id]
+        line.worked.add(s.points, s.minutes, s.mode)
         if h.kind in VOLUNTARY:
-            lines[h.doctor_id].voluntary.add(s.points, s.minutes, s.mode)
-    _count_moves(lines, changes)
+            line.voluntary.add(s.points, s.minutes, s.mode)
+        for c in CATEGORIES:
+            if in_category(s, c):
+                line.count_by_category[c] += 1
+                line.points_by_category[c] += s.points
+    _count_moves(lines, [c for c in changes if _in(window, c.date)])
     report = evaluate(instance, worked.roster)
-    for load in report.doctors:
-        _copy_load(lines[load.doctor_id], load)
+    if window is None:
+        for load in report.doctors:
+            lines[load.doctor_id].target = load.target
+            lines[load.doctor_id].category_targets = dict(load.category_targets)
     doctors = [lines[d.id] for d in instance.doctors]
     municipalities = []
     for m, mload in zip(instance.legevakt.municipalities, report.municipalities, strict=True):
@@ -175,11 +198,13 @@ def ledger(instance: Instance, roster: Roster, changes: Sequence[Change] = ()) -
         for line in doctors:
             if line.municipality == m.id:
                 total.merge(line)
-        total.target = mload.target  # the municipality's key, not its doctors' sum
+        if window is None:
+            total.target = mload.target  # the municipality's key, not its doctors' sum
         municipalities.append(total)
     return Ledger(
         doctors=doctors,
         municipalities=municipalities,
         worked=worked,
         history=carry_over(instance, doctors, worked.roster),
+        window=window,
     )

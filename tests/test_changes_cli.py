@@ -172,6 +172,10 @@ def test_ledger_csv_and_table(case: Case, tmp_path: Path) -> None:
     assert table.exit_code == 0
     assert "Tildelt og gjort per lege" in table.output and "1 fra vaktbørs" in table.output
     assert run("ledger", INNHERRED, case.roster_csv, "--format", "xml").exit_code == 2
+    month = case.good.date.isoformat()[:7]
+    result = run("ledger", INNHERRED, case.roster_csv, "--changes", changes, "--month", month)
+    assert result.exit_code == 0 and "1 fra vaktbørs" in result.output
+    assert run("ledger", INNHERRED, case.roster_csv, "--month", "2027-13").exit_code == 2
 
 
 def test_ledger_carry_out_moves_points_between_the_two_and_the_next_plan_reads_it(

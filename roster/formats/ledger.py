@@ -13,6 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
 from roster.fairness import CATEGORIES
 from roster.formats import yamlio
 from roster.ledger import MOVES, Ledger, LedgerLine, Tally
@@ -93,6 +96,68 @@ def ledger_json(led: Ledger, instance_name: str) -> dict[str, Any]:
 
 def ledger_json_text(led: Ledger, instance_name: str) -> str:
     return json.dumps(ledger_json(led, instance_name), ensure_ascii=False, indent=2) + "\n"
+
+
+#: Norwegian column titles for the workbook, by machine name (the CSV keeps machine names).
+_WHAT_NO = {"assigned": "Tildelt", "worked": "Gjort", "voluntary": "Frivillig ekstra"}
+_UNIT_NO = {
+    "duties": "vakter",
+    "points": "poeng",
+    "hours_onsite": "timer tilstede",
+    "hours_standby": "timer hjemmevakt",
+}
+_CATEGORY_NO = {"night": "Netter", "weekend": "Helg/helligdag", "big_holiday": "Høytid"}
+_COLUMN_NO = {
+    "level": "Nivå",
+    "id": "Id",
+    "name": "Navn",
+    "municipality": "Kommune",
+    "swapped_in": "Byttet inn",
+    "swapped_out": "Byttet bort",
+    "given_away": "Gitt bort",
+    "taken_given": "Overtatt",
+    "taken_from_board": "Fra vaktbørs",
+    "leader_in": "Flyttet inn av leder",
+    "leader_out": "Flyttet ut av leder",
+    "sick": "Sykdom",
+    "target": "Mål (poeng)",
+    "deviation": "Avvik (poeng)",
+    **{f"{w}_{u}": f"{wn}: {un}" for w, wn in _WHAT_NO.items() for u, un in _UNIT_NO.items()},
+    **{
+        f"{c}_{k}": f"{cn}: {kn}"
+        for c, cn in _CATEGORY_NO.items()
+        for k, kn in (("duties", "vakter"), ("points", "poeng"), ("target", "mål"))
+    },
+}
+
+
+def column_title(key: str) -> str:
+    return _COLUMN_NO.get(key, key)
+
+
+def ledger_workbook(led: Ledger, title: str) -> Workbook:
+    """Sheets «Leger» and «Kommuner» with Norwegian column titles (payroll, settlement)."""
+    wb = Workbook()
+    first = wb.active
+    assert isinstance(first, Worksheet)
+    for ws, level, lines in (
+        (first, "doctor", led.doctors),
+        (wb.create_sheet(), "municipality", led.municipalities),
+    ):
+        ws.title = "Leger" if level == "doctor" else "Kommuner"
+        keys = [k for k in ledger_header() if k != "level"]
+        ws.append([title])
+        ws.append([column_title(k) for k in keys])
+        for line in lines:
+            row = ledger_row(level, line)
+            ws.append([row[k] for k in keys])
+    return wb
+
+
+def ledger_xlsx_bytes(led: Ledger, title: str) -> bytes:
+    buf = io.BytesIO()
+    ledger_workbook(led, title).save(buf)
+    return buf.getvalue()
 
 
 def history_data(history: History) -> dict[str, Any]:

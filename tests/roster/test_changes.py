@@ -4,18 +4,25 @@ ledger with its carry-over. Every worked roster is judged by the checker."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from openpyxl import load_workbook
 
 from roster.changes import Change, apply_changes, judge, new_breaches
 from roster.checker import check
 from roster.errors import InputError
 from roster.fairness import basis
 from roster.formats.changes import CHANGES_HEADER, changes_csv_text, parse_changes_text
-from roster.formats.ledger import history_yaml_text, ledger_csv_text, ledger_header
+from roster.formats.ledger import (
+    history_yaml_text,
+    ledger_csv_text,
+    ledger_header,
+    ledger_xlsx_bytes,
+)
 from roster.formats.yamlio import load as load_yaml
 from roster.instance import parse_instance_text
-from roster.ledger import ledger
+from roster.ledger import ledger, month_window
 from roster.model import Absence, ChangeKind, History, Role
 from tests.factories import D, make_doctor, make_instance, override, roster_of
 
@@ -230,3 +237,30 @@ def test_ledger_carry_over_has_opposite_signs_and_the_next_plan_uses_it() -> Non
         doctors=inst.doctors, start=D(2027, 2, 1), end=D(2027, 2, 7), history=doc.history
     )
     assert basis(nxt).carry == carry
+
+
+def test_ledger_for_a_window_counts_only_its_duties_and_has_no_target() -> None:
+    inst = week_instance()
+    led = ledger(
+        inst, published(), [change(4, "d1", "d3", "board")], window=(D(2027, 1, 4), D(2027, 1, 6))
+    )
+    d1, d2, d3 = led.doctors
+    assert (d1.assigned.duties, d1.worked.duties) == (1, 0)
+    assert (d3.worked.duties, d3.voluntary.duties, d3.moves["taken_from_board"]) == (2, 1, 1)
+    assert d2.worked.duties == 1
+    assert all(x.target is None for x in (*led.doctors, *led.municipalities))
+    assert month_window(2027, 12) == (D(2027, 12, 1), D(2027, 12, 31))
+    assert month_window(2028, 2) == (D(2028, 2, 1), D(2028, 2, 29))
+
+
+def test_ledger_workbook_has_doctors_and_municipalities_in_norwegian() -> None:
+    inst = week_instance()
+    led = ledger(inst, published(), [change(4, "d1", "d3", "board")])
+    wb = load_workbook(io.BytesIO(ledger_xlsx_bytes(led, "Januar 2027")))
+    assert wb.sheetnames == ["Leger", "Kommuner"]
+    rows = list(wb["Leger"].iter_rows(values_only=True))
+    assert rows[0][0] == "Januar 2027"
+    assert rows[1][:3] == ("Id", "Navn", "Kommune")
+    assert "Frivillig ekstra: vakter" in rows[1]
+    col = rows[1].index("Frivillig ekstra: vakter")
+    assert [r[col] for r in rows[2:]] == [0, 0, 1]
