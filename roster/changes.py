@@ -204,7 +204,11 @@ def apply_changes(
 # --------------------------------------------------------------------------- judging
 
 
-def _key(f: Finding) -> tuple[str, str, str, str, str]:
+#: A finding by what it says (rule, shift, doctor, date, message): compared across rosters.
+FindingKey = tuple[str, str, str, str, str]
+
+
+def _key(f: Finding) -> FindingKey:
     return (
         f.rule,
         f.shift_id or "",
@@ -253,7 +257,7 @@ def judge(
     change after which it (last) appeared."""
     worked = apply_changes(instance, roster, changes, file)
     result = check(instance, roster)
-    origin: dict[tuple[str, str, str, str, str], Change | None] = {
+    origin: dict[FindingKey, Change | None] = {
         _key(f): None for f in (*result.breaches, *result.remarks)
     }
     for i, c in enumerate(changes):
@@ -268,10 +272,21 @@ def judge(
     )
 
 
-def new_breaches(instance: Instance, roster: Roster, change: Change) -> list[Finding]:
-    """The hard-rule breaches one change would bring into a roster (those it already has are
-    not counted): what decides whether a doctor may take a duty. Raises InputError when the
-    change cannot be applied at all."""
-    after = apply_changes(instance, roster, [change]).roster
-    had = {_key(f) for f in check(instance, roster).breaches}
-    return [f for f in check(instance, after).breaches if _key(f) not in had]
+def breach_keys(instance: Instance, roster: Roster) -> set[FindingKey]:
+    """The hard-rule breaches a roster has, as keys `new_breaches` can leave out."""
+    return {_key(f) for f in check(instance, roster).breaches}
+
+
+def new_breaches(
+    instance: Instance,
+    roster: Roster,
+    changes: Change | Sequence[Change],
+    had: set[FindingKey] | None = None,
+) -> list[Finding]:
+    """The hard-rule breaches one change (or a swap's two) would bring into a roster (those it
+    already has, `had`, are not counted): what decides whether a doctor may take a duty.
+    Raises InputError when the change cannot be applied at all."""
+    batch = [changes] if isinstance(changes, Change) else list(changes)
+    after = apply_changes(instance, roster, batch).roster
+    known = breach_keys(instance, roster) if had is None else had
+    return [f for f in check(instance, after).breaches if _key(f) not in known]
