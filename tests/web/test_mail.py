@@ -1,0 +1,68 @@
+"""E-mail through a real SMTP server on the loopback (aiosmtpd), and its settings."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.e2e.conftest import free_port
+from web.mail import SmtpSettings, send, smtp_from_env
+from web.qr import qr_svg
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, SmtpSettings]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, SmtpSettings(host="127.0.0.1", port=port, sender="vakt@innherred.no")
+    finally:
+        controller.stop()
+
+
+def test_send_delivers_a_norwegian_message(smtp: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp
+    assert send(settings, "lege@example.no", "Vakt overtatt", "Kari tok nattevakten 12.03.")
+    (msg,) = inbox.messages
+    assert msg["To"] == "lege@example.no" and msg["From"] == "vakt@innherred.no"
+    assert str(email.header.make_header(email.header.decode_header(msg["Subject"]))) == (
+        "Vakt overtatt"
+    )
+    assert "nattevakten 12.03." in msg.get_payload(decode=True).decode("utf-8")
+
+
+def test_send_reports_false_when_no_server_answers() -> None:
+    assert send(SmtpSettings(host="127.0.0.1", port=free_port()), "a@b.no", "x", "y") is False
+
+
+def test_smtp_from_env_needs_a_host() -> None:
+    assert smtp_from_env({}) is None
+    got = smtp_from_env(
+        {
+            "VAKTPLAN_SMTP_HOST": "smtp.kommune.no",
+            "VAKTPLAN_SMTP_PORT": "587",
+            "VAKTPLAN_SMTP_STARTTLS": "1",
+            "VAKTPLAN_SMTP_FROM": "vakt@kommune.no",
+        }
+    )
+    assert got == SmtpSettings("smtp.kommune.no", 587, "vakt@kommune.no", None, None, True)
+
+
+def test_qr_svg_is_an_inline_svg() -> None:
+    svg = qr_svg("https://vakt.example.no/kalender/abc.ics")
+    assert svg.startswith("<svg") and "QR-kode for kalenderlenken" in svg
