@@ -1,4 +1,5 @@
-"""`legevakt serve` and `legevakt create-admin`: start the web app, make a leader login.
+"""`legevakt serve`, `legevakt create-admin` and `legevakt create-leader`: start the web app,
+make an administrator, make a leader of named legevakter.
 
 Thin, like the rest of the command: the app, its storage and the demo live in web/.
 Registered in legevakt/cli.py with `register(app)`.
@@ -7,11 +8,18 @@ Registered in legevakt/cli.py with `register(app)`.
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 HTTPS_ENV = "VAKTPLAN_HTTPS"
+PROXIES_ENV = "VAKTPLAN_TRUSTED_PROXIES"
+
+
+def trusted_proxies() -> tuple[str, ...]:
+    """VAKTPLAN_TRUSTED_PROXIES: comma-separated addresses or networks of reverse proxies."""
+    raw = os.environ.get(PROXIES_ENV, "")
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
 def serve(
@@ -38,9 +46,14 @@ def serve(
     from web.demo import setup_demo
     from web.deps import Settings
     from web.security import new_password
-    from web.store import create_user
+    from web.users import create_user
 
-    app = create_app(Settings(https=os.environ.get(HTTPS_ENV, "") not in ("", "0")))
+    app = create_app(
+        Settings(
+            https=os.environ.get(HTTPS_ENV, "") not in ("", "0"),
+            trusted_proxies=trusted_proxies(),
+        )
+    )
     url = database_url()
     typer.echo(f"Database: {url.split('@')[-1] if '@' in url else url}")
     login: tuple[str, str] | None = None
@@ -64,7 +77,16 @@ def serve(
         typer.echo(f"Logg inn med brukernavn: {login[0]}  passord: {login[1]}")
     typer.echo(f"API-dokumentasjon: http://{shown}:{port}/docs   Stopp med Ctrl+C.")
     typer.echo("")
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, log_level="warning")
+    # X-Forwarded-* are read inside the app, and only from VAKTPLAN_TRUSTED_PROXIES.
+    uvicorn.run(app, host=host, port=port, proxy_headers=False, log_level="warning")
+
+
+def _session() -> Any:
+    from web.db import database_url, make_engine, migrate, session_factory
+
+    engine = make_engine(database_url())
+    migrate(engine)
+    return session_factory(engine)()
 
 
 def create_admin(
@@ -82,25 +104,18 @@ def create_admin(
         ),
     ],
 ) -> None:
-    """Lag en leder med administratorrettigheter (eller sett nytt passord for en som finnes)."""
-    from sqlalchemy import select
-
-    from web.db import database_url, make_engine, migrate, session_factory
+    """Lag en administrator (eller sett nytt passord for en bruker som finnes; det logger
+    brukeren ut overalt)."""
     from web.errors import AppError
-    from web.models import User
-    from web.store import create_user, set_password
+    from web.users import create_user, set_password, user_by_name
 
-    engine = make_engine(database_url())
-    migrate(engine)
-    with session_factory(engine)() as s:
-        user = s.scalar(select(User).where(User.username == username.strip()))
+    with _session() as s:
+        user = user_by_name(s, username)
         try:
             if user is None:
                 create_user(s, username, password)
-                message = f"Laget lederen «{username.strip()}»."
+                message = f"Laget administratoren «{username.strip()}»."
             else:
-                if len(password) < 8:
-                    raise AppError(422, "for_kort_passord", "Passordet må ha minst 8 tegn.")
                 set_password(s, user, password)
                 message = f"Nytt passord for «{user.username}»."
         except AppError as err:
@@ -110,6 +125,58 @@ def create_admin(
     typer.echo(message)
 
 
+def create_leader(
+    username: Annotated[str, typer.Option("--username", "-u", help="Brukernavnet.")],
+    legevakt: Annotated[
+        list[str],
+        typer.Option(
+            "--legevakt",
+            "-l",
+            metavar="ID",
+            help="Legevakten (id, f.eks. innherred) brukeren skal lede. Gjenta for flere.",
+        ),
+    ],
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            help="Passord (minst 8 tegn). Uten: en ny bruker får et tilfeldig passord som "
+            "skrives ut; en som finnes beholder sitt.",
+        ),
+    ] = None,
+) -> None:
+    """Lag en leder av navngitte legevakter, eller sett hvilke legevakter en leder har."""
+    from web import store
+    from web.errors import AppError
+    from web.models import Role
+    from web.security import new_password
+    from web.users import create_user, set_legevakter, set_password, user_by_name
+
+    by = "kommandolinjen"
+    with _session() as s:
+        try:
+            rows = [store.legevakt(s, slug.strip()) for slug in legevakt]
+            user = user_by_name(s, username)
+            shown = None
+            if user is None:
+                shown = None if password else new_password()
+                create_user(s, username, password or str(shown), Role.leader, rows, by=by)
+                message = f"Laget lederen «{username.strip()}»"
+            else:
+                set_legevakter(s, user, rows, by)
+                if password:
+                    set_password(s, user, password, by=by)
+                message = f"Oppdaterte lederen «{user.username}»"
+        except AppError as err:
+            typer.echo(err.melding, err=True)
+            raise typer.Exit(2) from None
+        s.commit()
+    typer.echo(f"{message}: leder {', '.join(r.name for r in rows)}.")
+    if shown:
+        typer.echo(f"Passord: {shown}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("create-admin")(create_admin)
+    app.command("create-leader")(create_leader)

@@ -17,12 +17,21 @@ from roster.fairness import evaluate
 from roster.formats.exchange import holes, roster_rows
 from roster.instance import Instance
 from web import store
-from web.deps import Settings, check_csrf, current_user, db, settings
+from web.access import (
+    JobAccess,
+    LegevaktAccess,
+    Principal,
+    administrator,
+    leads_job,
+    leads_legevakt,
+    led_rows,
+    signed_in,
+)
+from web.deps import Settings, check_csrf, db, settings, sign_in, sign_out
 from web.deps import login as login_check
 from web.errors import AppError
-from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, User, utcnow
+from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, utcnow
 from web.pages import _job_view, _read_upload, _version_view, export_response
-from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token
 
 
 class Problem(BaseModel):
@@ -49,7 +58,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": FeilSvar, "description": text}
     for code, text in (
         (401, "Ikke innlogget"),
-        (403, "CSRF-token mangler eller er feil"),
+        (403, "CSRF-token mangler eller er feil, eller ingen tilgang til legevakten"),
         (404, "Finnes ikke"),
         (409, "Konflikt"),
         (413, "For stor forespørsel"),
@@ -167,16 +176,13 @@ def api_login(body: Innlogging, request: Request, s: Session = Depends(db)) -> d
     user = login_check(request, s, body.brukernavn, body.passord)
     if user is None:
         raise AppError(401, "feil_innlogging", "Feil brukernavn eller passord.")
-    request.session.clear()
-    request.session[SESSION_USER] = user.username
-    token = new_csrf_token()
-    request.session[SESSION_CSRF] = token
+    token = sign_in(request, s, user)
     return {"bruker": user.username, "csrf_token": token}
 
 
 @router.post("/utlogging")
-def api_logout(request: Request) -> dict[str, Any]:
-    request.session.clear()
+def api_logout(request: Request, s: Session = Depends(db)) -> dict[str, Any]:
+    sign_out(request, s)
     return {"ok": True}
 
 
@@ -185,85 +191,79 @@ def api_logout(request: Request) -> dict[str, Any]:
 
 @router.get("/legevakter")
 def api_legevakter(
-    user: User = Depends(current_user), s: Session = Depends(db)
+    who: Principal = Depends(signed_in), s: Session = Depends(db)
 ) -> list[dict[str, Any]]:
-    return [
-        legevakt_json(r, store.instance_from_text(r.instance_yaml)) for r in store.legevakter(s)
-    ]
+    """The legevakter this login leads (all of them for an administrator)."""
+    return [legevakt_json(r, store.instance_from_text(r.instance_yaml)) for r in led_rows(s, who)]
 
 
 @router.post("/legevakter", status_code=201)
 def api_create(
-    body: NyLegevakt, user: User = Depends(current_user), s: Session = Depends(db)
+    body: NyLegevakt, who: Principal = Depends(administrator), s: Session = Depends(db)
 ) -> dict[str, Any]:
+    """A new legevakt (administrators only)."""
     if bool(body.eksempel) == bool(body.yaml):
         raise AppError(422, "ugyldig_foresporsel", "Oppgi enten «eksempel» eller «yaml».")
     text = store.example_text(body.eksempel) if body.eksempel else str(body.yaml)
-    row = store.create_legevakt(s, text, user.username)
+    row = store.create_legevakt(s, text, who.username)
     s.commit()
     return legevakt_json(row, store.instance_from_text(row.instance_yaml))
 
 
 @router.get("/legevakter/{slug}")
-def api_legevakt(
-    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
+def api_legevakt(lv: LegevaktAccess = Depends(leads_legevakt)) -> dict[str, Any]:
     return {
-        **legevakt_json(row, store.instance_from_text(row.instance_yaml)),
-        "yaml": row.instance_yaml,
+        **legevakt_json(lv.row, store.instance_from_text(lv.row.instance_yaml)),
+        "yaml": lv.row.instance_yaml,
     }
 
 
 @router.put("/legevakter/{slug}/planfil")
 def api_save_yaml(
-    slug: str, body: Planfil, user: User = Depends(current_user), s: Session = Depends(db)
+    body: Planfil, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
-    store.save_text(s, row, body.yaml, user.username, "planfil_endret")
+    store.save_text(s, lv.row, body.yaml, lv.user.username, "planfil_endret")
     s.commit()
-    return legevakt_json(row, store.instance_from_text(row.instance_yaml))
+    return legevakt_json(lv.row, store.instance_from_text(lv.row.instance_yaml))
 
 
 @router.post("/legevakter/{slug}/ansatte")
 def api_upload_staff(
-    slug: str,
     fil: UploadFile = File(...),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
     name, data = _read_upload(fil, cfg.max_upload_bytes)
-    count = store.import_staff_file(s, row, data, name, user.username)
+    count = store.import_staff_file(s, lv.row, data, name, lv.user.username)
     s.commit()
     return {
         "leger": count,
-        "legevakt": legevakt_json(row, store.instance_from_text(row.instance_yaml)),
+        "legevakt": legevakt_json(lv.row, store.instance_from_text(lv.row.instance_yaml)),
     }
 
 
 @router.put("/legevakter/{slug}/periode")
 def api_period(
-    slug: str, body: Periode, user: User = Depends(current_user), s: Session = Depends(db)
+    body: Periode, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
-    store.set_period(s, row, body.start, body.slutt, user.username)
+    store.set_period(s, lv.row, body.start, body.slutt, lv.user.username)
     s.commit()
-    return legevakt_json(row, store.instance_from_text(row.instance_yaml))
+    return legevakt_json(lv.row, store.instance_from_text(lv.row.instance_yaml))
 
 
 @router.post("/legevakter/{slug}/planer", status_code=202)
 def api_make_plan(
-    slug: str,
     body: NyPlan,
     request: Request,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> dict[str, Any]:
-    """Start «Lag vaktplan» in the background; poll GET /api/planer/{id}."""
-    row = store.legevakt(s, slug)
+    """Start «Lag vaktplan» in the background; poll GET /api/planer/{id}. One plan at a time
+    per legevakt: 409 while another is queued or running."""
+    row, username = lv.row, lv.user.username
+    store.lock_legevakt(s, row)
     if body.start or body.slutt:
         instance = store.instance_from_text(row.instance_yaml)
         store.set_period(
@@ -271,28 +271,26 @@ def api_make_plan(
             row,
             body.start or instance.period.start,
             body.slutt or instance.period.end,
-            user.username,
+            username,
         )
     limit = min(body.tidsgrense or cfg.time_limit, cfg.max_time_limit)
     previous = store.version(s, row, body.fra_versjon) if body.fra_versjon else None
-    job = store.create_job(s, row, user.username, limit, previous, body.behold_for)
-    s.commit()
+    job = store.create_job(s, row, username, limit, previous, body.behold_for)
+    store.commit_job(s, row)
     request.app.state.runner.submit(job.id)
     return job_json(job)
 
 
 @router.get("/legevakter/{slug}/planer")
 def api_plans(
-    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> list[dict[str, Any]]:
-    return [job_json(j) for j in store.jobs_for(s, store.legevakt(s, slug), limit=50)]
+    return [job_json(j) for j in store.jobs_for(s, lv.row, limit=50)]
 
 
 @router.get("/planer/{job_id}")
-def api_plan(
-    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
-    return job_json(store.job(s, job_id))
+def api_plan(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
+    return job_json(ja.job)
 
 
 def _done(job: SolveJob) -> tuple[Instance, Any]:
@@ -302,38 +300,30 @@ def _done(job: SolveJob) -> tuple[Instance, Any]:
 
 
 @router.get("/planer/{job_id}/vaktplan")
-def api_plan_rows(
-    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
+def api_plan_rows(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
     """The roster as the rows of roster.csv (holes have empty doctor fields)."""
-    instance, roster = _done(store.job(s, job_id))
+    instance, roster = _done(ja.job)
     return {"rader": roster_rows(instance, roster), "ubemannet": len(holes(instance, roster))}
 
 
 @router.get("/planer/{job_id}/rapport")
-def api_plan_report(
-    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
+def api_plan_report(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
     """report.json of the solve: stages, largest deviation and bound, fairness, checker."""
-    job = store.job(s, job_id)
-    _done(job)
-    return dict(job.report or {})
+    _done(ja.job)
+    return dict(ja.job.report or {})
 
 
 @router.get("/planer/{job_id}/rettferdighet")
-def api_plan_fairness(
-    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
-    instance, roster = _done(store.job(s, job_id))
+def api_plan_fairness(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
+    instance, roster = _done(ja.job)
     return evaluate(instance, roster).to_dict()
 
 
 @router.post("/planer/{job_id}/publiser", status_code=201)
-def api_publish(
-    job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
-    v = store.publish(s, store.job(s, job_id), user.username)
-    s.commit()
+def api_publish(ja: JobAccess = Depends(leads_job), s: Session = Depends(db)) -> dict[str, Any]:
+    """Publish a finished plan as the next version. Publications of one legevakt are made one
+    at a time; a plan already published, or published meanwhile, is a 409."""
+    v = store.publish(s, ja.job, ja.user.username)
     return version_json(v)
 
 
@@ -342,31 +332,29 @@ def api_publish(
 
 @router.get("/legevakter/{slug}/versjoner")
 def api_versions(
-    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> list[dict[str, Any]]:
-    return [version_json(v) for v in store.versions(s, store.legevakt(s, slug))]
+    return [version_json(v) for v in store.versions(s, lv.row)]
 
 
 @router.get("/legevakter/{slug}/versjoner/{number}")
 def api_version(
-    slug: str, number: int, user: User = Depends(current_user), s: Session = Depends(db)
+    number: int, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> dict[str, Any]:
-    v = store.version(s, store.legevakt(s, slug), number)
+    v = store.version(s, lv.row, number)
     instance = store.instance_from_text(v.instance_yaml)
     return {**version_json(v), "rader": roster_rows(instance, store.roster_from_json(v.roster))}
 
 
 @router.get("/legevakter/{slug}/versjoner/{number}/endringer")
 def api_compare(
-    slug: str,
     number: int,
     mot: int,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> dict[str, Any]:
     """Changed duties from version `mot` to version `number`."""
-    row = store.legevakt(s, slug)
-    a, b = store.version(s, row, mot), store.version(s, row, number)
+    a, b = store.version(s, lv.row, mot), store.version(s, lv.row, number)
     changes = store.version_diff(a, b)
     return {
         "fra": mot,
@@ -384,13 +372,7 @@ def api_compare(
 Del = Literal["absences", "exemptions", "wishes"]
 
 
-@router.get("/legevakter/{slug}/leger/{doctor_id}")
-def api_doctor(
-    slug: str, doctor_id: str, user: User = Depends(current_user), s: Session = Depends(db)
-) -> dict[str, Any]:
-    """A doctor as resolved (staff list plus the file), and the entries written in the file
-    (absences, exemptions, wishes), each with its index for DELETE."""
-    row = store.legevakt(s, slug)
+def _doctor_json(row: LegevaktRow, doctor_id: str) -> dict[str, Any]:
     instance = store.instance_from_text(row.instance_yaml)
     _known_doctor(row, doctor_id)
     entries = store.doctor_entries(row.instance_yaml, doctor_id)
@@ -403,36 +385,39 @@ def api_doctor(
     }
 
 
+@router.get("/legevakter/{slug}/leger/{doctor_id}")
+def api_doctor(doctor_id: str, lv: LegevaktAccess = Depends(leads_legevakt)) -> dict[str, Any]:
+    """A doctor as resolved (staff list plus the file), and the entries written in the file
+    (absences, exemptions, wishes), each with its index for DELETE."""
+    return _doctor_json(lv.row, doctor_id)
+
+
 @router.post("/legevakter/{slug}/leger/{doctor_id}/{section}", status_code=201)
 def api_doctor_add(
-    slug: str,
     doctor_id: str,
     section: Del,
     body: dict[str, Any],
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> dict[str, Any]:
     """Add an absence, exemption or wish (fields as in instance.yaml, without `doctor`)."""
-    row = store.legevakt(s, slug)
-    _known_doctor(row, doctor_id)
-    store.add_entry(s, row, doctor_id, section, body, user.username)
+    _known_doctor(lv.row, doctor_id)
+    store.add_entry(s, lv.row, doctor_id, section, body, lv.user.username)
     s.commit()
-    return api_doctor(slug, doctor_id, user, s)
+    return _doctor_json(lv.row, doctor_id)
 
 
 @router.delete("/legevakter/{slug}/leger/{doctor_id}/{section}/{nr}")
 def api_doctor_remove(
-    slug: str,
     doctor_id: str,
     section: Del,
     nr: int,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
-    store.remove_entry(s, row, doctor_id, section, nr, user.username)
+    store.remove_entry(s, lv.row, doctor_id, section, nr, lv.user.username)
     s.commit()
-    return api_doctor(slug, doctor_id, user, s)
+    return _doctor_json(lv.row, doctor_id)
 
 
 # --------------------------------------------------------------------------- exports
@@ -444,13 +429,12 @@ def api_doctor_remove(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def api_plan_export(
-    job_id: int,
     fmt: Literal["xlsx", "csv", "html"],
+    ja: JobAccess = Depends(leads_job),
     s: Session = Depends(db),
-    user: User = Depends(current_user),
 ) -> Response:
     """Excel workbook, roster.csv or the print view of a finished plan."""
-    return export_response(_job_view(s, store.job(s, job_id)), fmt)
+    return export_response(_job_view(s, ja.job), fmt)
 
 
 @router.get(
@@ -459,20 +443,19 @@ def api_plan_export(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def api_version_export(
-    slug: str,
     number: int,
     fmt: Literal["xlsx", "csv", "html"],
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
-    user: User = Depends(current_user),
 ) -> Response:
-    return export_response(_version_view(s, store.legevakt(s, slug), number), fmt)
+    return export_response(_version_view(s, lv.row, number), fmt)
 
 
 @router.get("/legevakter/{slug}/versjoner/{number}/rettferdighet")
 def api_version_fairness(
-    slug: str, number: int, user: User = Depends(current_user), s: Session = Depends(db)
+    number: int, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> dict[str, Any]:
-    v = store.version(s, store.legevakt(s, slug), number)
+    v = store.version(s, lv.row, number)
     return evaluate(
         store.instance_from_text(v.instance_yaml), store.roster_from_json(v.roster)
     ).to_dict()
@@ -483,13 +466,12 @@ def api_version_fairness(
 
 @router.get("/legevakter/{slug}/kalenderlenker")
 def api_feed_links(
-    slug: str, request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+    request: Request, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> list[dict[str, Any]]:
-    row = store.legevakt(s, slug)
-    instance = store.instance_from_text(row.instance_yaml)
+    instance = store.instance_from_text(lv.row.instance_yaml)
     out = []
     for doctor_id in [None, *(d.id for d in instance.doctors)]:
-        t = store.active_token(s, row.id, doctor_id)
+        t = store.active_token(s, lv.row.id, doctor_id)
         if t is not None:
             out.append(token_json(request, t))
     return out
@@ -497,26 +479,23 @@ def api_feed_links(
 
 @router.post("/legevakter/{slug}/kalenderlenker/forny")
 def api_rotate(
-    slug: str,
     body: Kalenderlenke,
     request: Request,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
-    _known_doctor(row, body.lege)
-    t = store.rotate_token(s, row, body.lege, user.username)
+    _known_doctor(lv.row, body.lege)
+    t = store.rotate_token(s, lv.row, body.lege, lv.user.username)
     s.commit()
     return token_json(request, t)
 
 
 @router.post("/legevakter/{slug}/kalenderlenker/trekk")
 def api_revoke(
-    slug: str, body: Kalenderlenke, user: User = Depends(current_user), s: Session = Depends(db)
+    body: Kalenderlenke, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> dict[str, Any]:
-    row = store.legevakt(s, slug)
-    _known_doctor(row, body.lege)
-    n = store.revoke_token(s, row, body.lege, user.username)
+    _known_doctor(lv.row, body.lege)
+    n = store.revoke_token(s, lv.row, body.lege, lv.user.username)
     s.commit()
     return {"trukket": n}
 
@@ -530,9 +509,9 @@ def _known_doctor(row: LegevaktRow, doctor_id: str | None) -> None:
 
 @router.get("/legevakter/{slug}/logg")
 def api_audit(
-    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> list[dict[str, Any]]:
     return [
         {"tid": e.at.isoformat(), "bruker": e.username, "handling": e.action, "detaljer": e.detail}
-        for e in store.audit_entries(s, store.legevakt(s, slug))
+        for e in store.audit_entries(s, lv.row)
     ]

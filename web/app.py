@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from roster.errors import InputError, Problem
 from roster.glossary import number_no
@@ -32,7 +33,7 @@ from web.deps import NotLoggedIn, Settings, csrf_token
 from web.errors import AppError, error_body
 from web.jobs import JobRunner, ThreadJobRunner, fail_interrupted
 from web.models import AppSetting
-from web.security import LoginThrottle
+from web.throttle import LoginThrottle
 
 log = logging.getLogger("web")
 HERE = Path(__file__).resolve().parent
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.state.sessions = factory
     app.state.runner = job_runner
     app.state.feed_cache = OrderedDict()  # web.feeds: calendar bodies of published versions
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginThrottle(factory)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
         number_no=number_no, date_no=views.date_no, when_no=views.when_no, csrf_token=csrf_token
@@ -169,12 +170,16 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     )
     app.middleware("http")(security_headers)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.trusted_proxies:  # outermost: every layer sees the real client and scheme
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     _errors(app, templates)
 
-    from web import api, feeds, pages
+    from web import admin, api, feeds, pages
 
+    app.include_router(admin.api)
+    app.include_router(admin.pages)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
@@ -199,14 +204,15 @@ def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
             if request.url.query:
                 target += "?" + request.url.query
             return RedirectResponse(f"/login?neste={quote(target)}", status_code=303)
-        user = request.session.get("user") if "session" in request.scope else None
+        who = getattr(request.state, "principal", None)
         return templates.TemplateResponse(
             request,
             "error.html",
             {
                 "title": STATUS_TITLES.get(err.status, "Feil"),
                 "err": err,
-                "user": user,
+                "user": who.username if who else None,
+                "is_admin": bool(who and who.is_admin),
             },
             status_code=err.status,
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from web import store
+from web import store, users
 from web.errors import AppError
 from web.models import LegevaktRow, User
 from web.security import new_password
@@ -41,9 +41,9 @@ def setup_demo(
     with factory() as s:
         user = s.scalar(select(User).where(User.username == DEMO_USER))
         if user is None:
-            store.create_user(s, DEMO_USER, password)
+            users.create_user(s, DEMO_USER, password)
         else:
-            store.set_password(s, user, password)
+            users.set_password(s, user, password)
         text = store.example_text(example or DEMO_EXAMPLE)
         slug = store.instance_from_text(text).legevakt.id
         row = s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug))

@@ -1,5 +1,6 @@
-"""Request dependencies shared by pages and API: the database session, the logged-in user,
-the CSRF check, and the app's settings."""
+"""Request dependencies shared by pages and API: the database session, the CSRF check, the
+app's settings, and signing in and out (the throttle, the server-side session). Who may do
+what is web.access."""
 
 from __future__ import annotations
 
@@ -7,21 +8,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fastapi import Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.formats.staff import MAX_STAFF_FILE_BYTES
+from web import users
 from web.errors import AppError
 from web.models import User
 from web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     SESSION_CSRF,
-    SESSION_USER,
+    SESSION_TOKEN,
     csrf_ok,
     new_csrf_token,
 )
-from web.store import authenticate
+from web.throttle import client_address
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The API's login takes JSON only (a cross-site form cannot send it without CORS, which this
@@ -40,6 +41,9 @@ class Settings:
     max_upload_bytes: int = MAX_STAFF_FILE_BYTES
     max_body_bytes: int = MAX_STAFF_FILE_BYTES + 256 * 1024
     examples: dict[str, str] = field(default_factory=dict)
+    #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses
+    #: or networks, e.g. ("127.0.0.1", "10.0.0.0/8")); empty: the peer address is the client.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 def db(request: Request) -> Iterator[Session]:
@@ -91,34 +95,38 @@ async def check_csrf(request: Request) -> None:
         )
 
 
-def current_user(request: Request) -> User:
-    username = request.session.get(SESSION_USER)
-    if not username:
-        raise NotLoggedIn()
-    s: Session = request.app.state.sessions()
-    try:
-        user = s.scalar(select(User).where(User.username == username))
-    finally:
-        s.close()
-    if user is None:
-        request.session.clear()
-        raise NotLoggedIn()
-    return user
-
-
 def login(request: Request, s: Session, username: str, password: str) -> User | None:
-    """Check a login, refusing (429) after too many failures for the name or the address."""
+    """Check a login; 429 while this name and address must wait (web.throttle)."""
     throttle = request.app.state.login_throttle
-    client = request.client.host if request.client else "?"
-    if throttle.blocked(username, client):
-        raise AppError(
-            429,
-            "for_mange_forsok",
-            "For mange mislykkede innlogginger. Vent et kvarter og prøv igjen.",
-        )
-    user = authenticate(s, username, password)
+    address = client_address(request)
+    throttle.check(username, address)
+    user = users.authenticate(s, username, password)
     if user is None:
-        throttle.failed(username, client)
+        throttle.failed(username, address)
     else:
-        throttle.succeeded(username)
+        throttle.succeeded(username, address)
     return user
+
+
+def sign_in(request: Request, s: Session, user: User) -> str:
+    """A fresh server-side session (never the one the browser came with); returns its CSRF
+    token."""
+    users.end_session(s, _session_token(request))
+    request.session.clear()
+    new = users.start_session(s, user, client_address(request))
+    s.commit()
+    request.session[SESSION_TOKEN] = new.token
+    token = new_csrf_token()
+    request.session[SESSION_CSRF] = token
+    return token
+
+
+def sign_out(request: Request, s: Session) -> None:
+    users.end_session(s, _session_token(request))
+    s.commit()
+    request.session.clear()
+
+
+def _session_token(request: Request) -> str:
+    token = request.session.get(SESSION_TOKEN)
+    return token if isinstance(token, str) else ""

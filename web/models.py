@@ -9,6 +9,7 @@ roster); the app never updates or deletes them. Schema changes go through Alembi
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -16,10 +17,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -62,13 +65,63 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class Role(StrEnum):
+    """What a login may do. See web.access for the one place that checks it."""
+
+    admin = "admin"  # every legevakt, and the users
+    leader = "leader"  # the legevakter named in the user's grants
+    doctor = "doctor"  # (issue 11) one doctor of the one legevakt in the user's grant
+
+
+ROLE_NO = {Role.admin: "administrator", Role.leader: "leder", Role.doctor: "lege"}
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(16), default=Role.leader.value)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserGrant(Base):
+    """A user's right on one legevakt: a leader's (doctor_id None) or a doctor's own."""
+
+    __tablename__ = "user_grants"
+    __table_args__ = (UniqueConstraint("user_id", "legevakt_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    doctor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(Base):
+    """A signed-in browser or API client. The cookie carries a random token; only its
+    SHA-256 is stored. Logout deletes the row; a password change deletes all of a user's."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginFailure(Base):
+    """Failed logins for one user name from one address (web.throttle)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (UniqueConstraint("username", "address"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class LegevaktRow(Base):
@@ -81,10 +134,24 @@ class LegevaktRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: Job states in which a solve holds its legevakt: at most one such job per legevakt.
+ACTIVE_JOB_STATES = ("queued", "running")
+
+
 class SolveJob(Base):
-    """One press of «Lag vaktplan»: the instance text it solved, progress and result."""
+    """One press of «Lag vaktplan»: the instance text it solved, progress and result. At most
+    one queued or running job per legevakt (a partial unique index, on every backend)."""
 
     __tablename__ = "solve_jobs"
+    __table_args__ = (
+        Index(
+            "uq_solve_jobs_active",
+            "legevakt_id",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="queued")

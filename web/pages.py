@@ -28,11 +28,21 @@ from roster.glossary import (
 )
 from roster.instance import Instance
 from web import store, views
-from web.deps import Settings, check_csrf, csrf_token, current_user, db, settings
+from web.access import (
+    JobAccess,
+    LegevaktAccess,
+    Principal,
+    administrator,
+    leads_job,
+    leads_legevakt,
+    led_rows,
+    signed_in,
+)
+from web.deps import Settings, check_csrf, csrf_token, db, settings, sign_in, sign_out
 from web.deps import login as login_check
 from web.errors import AppError, not_found
-from web.models import LegevaktRow, PublishedVersion, SolveJob, User
-from web.security import SESSION_CSRF, SESSION_USER, new_csrf_token, safe_upload_name
+from web.models import LegevaktRow, PublishedVersion, SolveJob
+from web.security import safe_upload_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -48,7 +58,12 @@ def render(
     request: Request, name: str, ctx: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     templates = request.app.state.templates
-    base = {"user": request.session.get(SESSION_USER), "job_status_no": JOB_STATUS_NO}
+    who = getattr(request.state, "principal", None)
+    base = {
+        "user": who.username if who else None,
+        "is_admin": bool(who and who.is_admin),
+        "job_status_no": JOB_STATUS_NO,
+    }
     response: HTMLResponse = templates.TemplateResponse(
         request, name, {**base, **ctx}, status_code=status_code
     )
@@ -91,38 +106,43 @@ def login(
             {"neste": local_path(neste), "feil": "Feil brukernavn eller passord."},
             status_code=401,
         )
-    request.session.clear()
-    request.session[SESSION_USER] = user.username
-    request.session[SESSION_CSRF] = new_csrf_token()
+    sign_in(request, s, user)
     return redirect(local_path(neste))
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
-    request.session.clear()
+def logout(request: Request, s: Session = Depends(db)) -> Response:
+    sign_out(request, s)
     return redirect("/login")
 
 
 # --------------------------------------------------------------------------- legevakter
 
 
-@router.get("/")
-def index(
-    request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+def _index(
+    request: Request, s: Session, who: Principal, problems: list[Problem], yaml: str, status: int
 ) -> Response:
-    rows = store.legevakter(s)
-    latest = {r.id: store.latest_version(s, r.id) for r in rows}
+    rows = led_rows(s, who)
     return render(
         request,
         "index.html",
         {
             "rows": rows,
-            "latest": latest,
+            "latest": {r.id: store.latest_version(s, r.id) for r in rows},
             "examples": store.EXAMPLES,
-            "problems": [],
-            "yaml": "",
+            "problems": problems,
+            "yaml": yaml,
         },
+        status_code=status,
     )
+
+
+@router.get("/")
+def index(
+    request: Request, who: Principal = Depends(signed_in), s: Session = Depends(db)
+) -> Response:
+    """The legevakter this login leads (all of them for an administrator)."""
+    return _index(request, s, who, [], "", 200)
 
 
 @router.post("/legevakter")
@@ -130,33 +150,22 @@ def create_legevakt(
     request: Request,
     eksempel: str = Form(""),
     yaml: str = Form(""),
-    user: User = Depends(current_user),
+    who: Principal = Depends(administrator),
     s: Session = Depends(db),
 ) -> Response:
     try:
         text = store.example_text(eksempel) if eksempel else yaml
         if not text.strip():
             raise InputError([Problem(message="velg et eksempel eller lim inn en planfil (YAML)")])
-        row = store.create_legevakt(s, text, user.username)
+        row = store.create_legevakt(s, text, who.username)
         s.commit()
     except (InputError, AppError) as err:
         s.rollback()
         problems = err.problems if isinstance(err, InputError) else err.problemer
         if isinstance(err, AppError) and not problems:
             problems = [Problem(message=err.melding)]
-        rows = store.legevakter(s)
-        return render(
-            request,
-            "index.html",
-            {
-                "rows": rows,
-                "latest": {r.id: store.latest_version(s, r.id) for r in rows},
-                "examples": store.EXAMPLES,
-                "problems": problems,
-                "yaml": yaml,
-            },
-            status_code=422 if isinstance(err, InputError) else err.status,
-        )
+        status = 422 if isinstance(err, InputError) else err.status
+        return _index(request, s, who, problems, yaml, status)
     return redirect(f"/legevakter/{row.slug}")
 
 
@@ -187,11 +196,11 @@ def legevakt_page(
     request: Request,
     slug: str,
     importert: int | None = None,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     ctx = _legevakt_ctx(s, row, cfg)
     ctx["upload_ok"] = importert
     return render(request, "legevakt.html", ctx)
@@ -226,14 +235,14 @@ def upload_staff(
     request: Request,
     slug: str,
     fil: UploadFile = File(...),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     try:
         name, data = _read_upload(fil, cfg.max_upload_bytes)
-        count = store.import_staff_file(s, row, data, name, user.username)
+        count = store.import_staff_file(s, row, data, name, lv.user.username)
         s.commit()
     except InputError as err:
         s.rollback()
@@ -247,9 +256,12 @@ def upload_staff(
 
 @router.get("/legevakter/{slug}/rediger")
 def edit_page(
-    request: Request, slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    request: Request,
+    slug: str,
+    lv: LegevaktAccess = Depends(leads_legevakt),
+    s: Session = Depends(db),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     return render(request, "rediger.html", {"row": row, "yaml": row.instance_yaml, "problems": []})
 
 
@@ -258,12 +270,12 @@ def edit_save(
     request: Request,
     slug: str,
     yaml: str = Form(...),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     try:
-        store.save_text(s, row, yaml.replace("\r\n", "\n"), user.username, "planfil_endret")
+        store.save_text(s, row, yaml.replace("\r\n", "\n"), lv.user.username, "planfil_endret")
         s.commit()
     except InputError as err:
         s.rollback()
@@ -285,20 +297,20 @@ def make_plan(
     tidsgrense: float = Form(60.0),
     fra_versjon: str = Form(""),
     behold_for: str = Form(""),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     try:
         store.set_period(
-            s, row, parse_date_no(start, "fra"), parse_date_no(slutt, "til"), user.username
+            s, row, parse_date_no(start, "fra"), parse_date_no(slutt, "til"), lv.user.username
         )
         limit = min(max(1.0, tidsgrense), cfg.max_time_limit)
         previous = store.version(s, row, int(fra_versjon)) if fra_versjon.isdigit() else None
         freeze = parse_date_no(behold_for, "behold_for") if behold_for.strip() else None
-        job = store.create_job(s, row, user.username, limit, previous, freeze)
-        s.commit()
+        job = store.create_job(s, row, lv.user.username, limit, previous, freeze)
+        store.commit_job(s, row)
     except InputError as err:
         s.rollback()
         row = store.legevakt(s, slug)
@@ -316,19 +328,19 @@ def feed_links(
     lege: str = Form(""),
     handling: str = Form(...),
     tilbake: str = Form(""),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     doctor_id = lege or None
     if doctor_id is not None and not store.instance_from_text(row.instance_yaml).has_doctor(
         doctor_id
     ):
         raise not_found("Legen")
     if handling == "forny":
-        store.rotate_token(s, row, doctor_id, user.username)
+        store.rotate_token(s, row, doctor_id, lv.user.username)
     elif handling == "trekk":
-        store.revoke_token(s, row, doctor_id, user.username)
+        store.revoke_token(s, row, doctor_id, lv.user.username)
     else:
         raise AppError(400, "ukjent_handling", "Ukjent handling.")
     s.commit()
@@ -337,9 +349,12 @@ def feed_links(
 
 @router.get("/legevakter/{slug}/logg")
 def audit_page(
-    request: Request, slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    request: Request,
+    slug: str,
+    lv: LegevaktAccess = Depends(leads_legevakt),
+    s: Session = Depends(db),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     return render(request, "logg.html", {"row": row, "entries": store.audit_entries(s, row)})
 
 
@@ -349,10 +364,10 @@ def compare_page(
     slug: str,
     fra: int,
     til: int,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = store.legevakt(s, slug)
+    row = lv.row
     a, b = store.version(s, row, fra), store.version(s, row, til)
     changes = store.version_diff(a, b)
     return render(
@@ -367,11 +382,9 @@ def compare_page(
 
 @router.get("/planer/{job_id}")
 def plan_page(
-    request: Request, job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
 ) -> Response:
-    job = store.job(s, job_id)
-    row = s.get(LegevaktRow, job.legevakt_id)
-    assert row is not None
+    job, row = ja.job, ja.row
     if job.status != "done":
         return render(request, "progress.html", {"row": row, "job": job})
     view = _job_view(s, job)
@@ -383,15 +396,9 @@ def plan_page(
 
 
 @router.post("/planer/{job_id}/publiser")
-def publish(
-    request: Request, job_id: int, user: User = Depends(current_user), s: Session = Depends(db)
-) -> Response:
-    job = store.job(s, job_id)
-    v = store.publish(s, job, user.username)
-    s.commit()
-    row = s.get(LegevaktRow, job.legevakt_id)
-    assert row is not None
-    return redirect(f"/legevakter/{row.slug}/versjoner/{v.number}")
+def publish(ja: JobAccess = Depends(leads_job), s: Session = Depends(db)) -> Response:
+    v = store.publish(s, ja.job, ja.user.username)
+    return redirect(f"/legevakter/{ja.row.slug}/versjoner/{v.number}")
 
 
 @dataclass
@@ -438,14 +445,14 @@ def _version_view(s: Session, row: LegevaktRow, number: int) -> PlanView:
     )
 
 
-def job_view(job_id: int, s: Session = Depends(db), user: User = Depends(current_user)) -> PlanView:
-    return _job_view(s, store.job(s, job_id))
+def job_view(s: Session = Depends(db), ja: JobAccess = Depends(leads_job)) -> PlanView:
+    return _job_view(s, ja.job)
 
 
 def version_view(
-    slug: str, number: int, s: Session = Depends(db), user: User = Depends(current_user)
+    number: int, s: Session = Depends(db), lv: LegevaktAccess = Depends(leads_legevakt)
 ) -> PlanView:
-    return _version_view(s, store.legevakt(s, slug), number)
+    return _version_view(s, lv.row, number)
 
 
 def _view_ctx(view: PlanView) -> dict[str, Any]:
@@ -631,10 +638,10 @@ def doctor_edit_page(
     slug: str,
     doctor_id: str,
     lagret: int = 0,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    ctx = _doctor_edit_ctx(store.legevakt(s, slug), doctor_id)
+    ctx = _doctor_edit_ctx(lv.row, doctor_id)
     ctx["saved"] = bool(lagret)
     return render(request, "lege_rediger.html", ctx)
 
@@ -651,7 +658,7 @@ async def doctor_add(
     request: Request,
     slug: str,
     doctor_id: str,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
     form = await request.form()
@@ -667,9 +674,9 @@ async def doctor_add(
         types = [v for v in form.getlist("shift_types") if isinstance(v, str) and v]
         if types:
             data["shift_types"] = types
-    row = store.legevakt(s, slug)
+    row = lv.row
     try:
-        store.add_entry(s, row, doctor_id, section, data, user.username)
+        store.add_entry(s, row, doctor_id, section, data, lv.user.username)
         s.commit()
     except InputError as err:
         s.rollback()
@@ -686,13 +693,13 @@ def doctor_remove(
     doctor_id: str,
     nr: int = Form(...),
     section: str = Form(..., alias="del"),
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
     if section not in FORM_FIELDS:
         raise AppError(400, "ukjent_handling", "Ukjent skjema.")
-    row = store.legevakt(s, slug)
-    store.remove_entry(s, row, doctor_id, section, nr, user.username)
+    row = lv.row
+    store.remove_entry(s, row, doctor_id, section, nr, lv.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}/leger/{quote(doctor_id)}/rediger?lagret=1")
 
@@ -702,12 +709,12 @@ def doctor_latest(
     request: Request,
     slug: str,
     doctor_id: str,
-    user: User = Depends(current_user),
+    lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
     """A doctor in the latest published version (or the newest finished plan; before any
     plan, the doctor's absences, exemptions and wishes)."""
-    row = store.legevakt(s, slug)
+    row = lv.row
     v = store.latest_version(s, row.id)
     if v is not None:
         return redirect(f"/legevakter/{slug}/versjoner/{v.number}/leger/{quote(doctor_id)}")

@@ -1,4 +1,5 @@
-"""Passwords (argon2), CSRF tokens bound to the session, feed tokens, upload file names."""
+"""Passwords (argon2), CSRF tokens bound to the session, session and feed tokens, upload
+file names."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,7 +16,7 @@ _hasher = PasswordHasher()
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_CSRF = "csrf"
-SESSION_USER = "user"
+SESSION_TOKEN = "sid"  # the server-side session's token (web.users), in the signed cookie
 
 
 def hash_password(password: str) -> str:
@@ -47,6 +44,10 @@ def csrf_ok(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -72,40 +73,3 @@ def safe_upload_name(filename: str | None) -> str | None:
     if not _SAFE_NAME.match(filename):
         return None
     return filename
-
-
-class LoginThrottle:
-    """At most `limit` failed logins per user name and per client address in `window`
-    seconds; after that every attempt is refused until the oldest failure ages out. In
-    memory, per process: enough for one server, and it forgets on restart."""
-
-    def __init__(
-        self, limit: int = 10, window: float = 900.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _keys(self, username: str, client: str) -> tuple[str, str]:
-        return (f"user:{username.strip().lower()}", f"addr:{client}")
-
-    def blocked(self, username: str, client: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(username, client):
-                q = self._failures[key]
-                while q and now - q[0] > self.window:
-                    q.popleft()
-                if len(q) >= self.limit:
-                    return True
-        return False
-
-    def failed(self, username: str, client: str) -> None:
-        now = self.clock()
-        with self._lock:
-            for key in self._keys(username, client):
-                self._failures[key].append(now)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._keys(username, "")[0], None)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from roster.checker import check
@@ -35,15 +36,15 @@ from roster.instance import (
 )
 from web.errors import AppError, not_found
 from web.models import (
+    ACTIVE_JOB_STATES,
     AuditEntry,
     FeedToken,
     LegevaktRow,
     PublishedVersion,
     SolveJob,
-    User,
     utcnow,
 )
-from web.security import hash_password, new_feed_token, token_hash, tokens_equal, verify_password
+from web.security import new_feed_token, token_hash, tokens_equal
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLES = {"innherred": "Innherred IKL (55 leger)", "small": "Fjellvik (5 leger)"}
@@ -112,7 +113,7 @@ def roster_to_json(roster: Roster) -> dict[str, Any]:
     return {"assignments": [a.model_dump() for a in roster.assignments]}
 
 
-# --------------------------------------------------------------------------- audit, users
+# --------------------------------------------------------------------------- audit
 
 
 def audit(
@@ -127,40 +128,6 @@ def audit(
             at=utcnow(),
         )
     )
-
-
-def create_user(s: Session, username: str, password: str, is_admin: bool = True) -> User:
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise AppError(422, "ugyldig_brukernavn", "Brukernavnet må ha 1–64 tegn.")
-    if len(password) < 8:
-        raise AppError(422, "for_kort_passord", "Passordet må ha minst 8 tegn.")
-    if s.scalar(select(User).where(User.username == username)) is not None:
-        raise AppError(409, "finnes_fra_for", f"Brukeren «{username}» finnes fra før.")
-    user = User(username=username, password_hash=hash_password(password), is_admin=is_admin)
-    s.add(user)
-    audit(s, username, "bruker_opprettet", username)
-    return user
-
-
-def set_password(s: Session, user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
-    audit(s, user.username, "passord_endret", user.username)
-
-
-def authenticate(s: Session, username: str, password: str) -> User | None:
-    user = s.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        verify_password(_DUMMY_HASH, password)  # same work whether or not the user exists
-        return None
-    return user if verify_password(user.password_hash, password) else None
-
-
-_DUMMY_HASH = hash_password("ingen-bruker-har-dette-passordet")
-
-
-def user_count(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(User)) or 0
 
 
 # --------------------------------------------------------------------------- legevakter
@@ -327,6 +294,14 @@ def create_job(
         )
     if previous is not None and previous.legevakt_id != row.id:
         raise not_found("Versjonen")
+    lock_legevakt(s, row)
+    active = s.scalar(
+        select(SolveJob.id).where(
+            SolveJob.legevakt_id == row.id, SolveJob.status.in_(ACTIVE_JOB_STATES)
+        )
+    )
+    if active is not None:
+        raise busy_solving(active)
     job = SolveJob(
         legevakt_id=row.id,
         status="queued",
@@ -347,6 +322,38 @@ def create_job(
         detail += f", vakter før {freeze_before.isoformat()} beholdes"
     audit(s, username, "plan_startet", detail, row)
     return job
+
+
+def busy_solving(job_id: int | None) -> AppError:
+    which = f" (plan {job_id})" if job_id is not None else ""
+    return AppError(
+        409,
+        "lager_allerede",
+        f"En vaktplan lages allerede for denne legevakten{which}. Vent til den er ferdig, "
+        "og prøv igjen.",
+    )
+
+
+def commit_job(s: Session, row: LegevaktRow) -> None:
+    """Commit a new job; a second active job of the legevakt (made meanwhile by another
+    process) is refused by the database's unique index and answered with 409."""
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()
+        raise busy_solving(None) from None
+
+
+def lock_legevakt(s: Session, row: LegevaktRow) -> None:
+    """Serialise solving and publishing per legevakt in the database: a no-op UPDATE of the
+    legevakt's row holds its row lock (PostgreSQL) or the write lock (SQLite) until this
+    transaction ends, so a second request waits here and then sees the first one's work."""
+    s.execute(
+        update(LegevaktRow)
+        .where(LegevaktRow.id == row.id)
+        .values(slug=LegevaktRow.slug)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def published_as(s: Session, j: SolveJob) -> PublishedVersion | None:
@@ -431,17 +438,14 @@ def previous_version(s: Session, v: PublishedVersion) -> PublishedVersion | None
 
 
 def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
-    """Make an immutable version of a finished plan. The plan must pass the checker with no
-    breaches other than uncovered shifts (those are shown in red, not hidden)."""
+    """Make an immutable version of a finished plan, and commit it. The plan must pass the
+    checker with no breaches other than uncovered shifts (those are shown in red, not
+    hidden). Publications of one legevakt are serialised (`lock_legevakt`): the second of
+    two at once waits, then is numbered after the first, or refused if it is the same plan."""
     if j.status != "done" or j.roster is None:
         raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig og kan ikke publiseres.")
     row = s.get(LegevaktRow, j.legevakt_id)
     assert row is not None
-    last = latest_version(s, row.id)
-    if last is not None and last.job_id == j.id:
-        raise AppError(
-            409, "allerede_publisert", f"Planen er allerede publisert som versjon {last.number}."
-        )
     instance = instance_from_text(j.instance_yaml)
     roster = roster_from_json(j.roster)
     checked = check(instance, roster)  # the oracle, again: nothing is published unchecked
@@ -452,6 +456,12 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
             "regelbrudd",
             "Planen har regelbrudd og kan ikke publiseres.",
             [Problem(message=str(b)) for b in other[:50]],
+        )
+    lock_legevakt(s, row)
+    last = latest_version(s, row.id)
+    if last is not None and last.job_id == j.id:
+        raise AppError(
+            409, "allerede_publisert", f"Planen er allerede publisert som versjon {last.number}."
         )
     number = (last.number if last else 0) + 1
     now = utcnow().replace(microsecond=0)
@@ -474,7 +484,6 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
         published_at=now,
     )
     s.add(v)
-    s.flush()
     changed = ""
     if last is not None:
         n = len(
@@ -482,12 +491,22 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
                 instance_from_text(last.instance_yaml),
                 roster_from_json(last.roster),
                 instance,
-                roster_from_json(j.roster),
+                roster,
             )
         )
         changed = f", {n} endrede vakter mot versjon {last.number}"
     audit(s, username, "publisert", f"versjon {number} fra plan {j.id}{changed}", row)
     ensure_feed_tokens(s, row, instance, username)
+    try:
+        s.commit()
+    except IntegrityError:  # another process published this number first
+        s.rollback()
+        raise AppError(
+            409,
+            "publisert_samtidig",
+            "Noen andre publiserte en plan for denne legevakten samtidig. Last siden på nytt "
+            "og se versjonene før du prøver igjen.",
+        ) from None
     return v
 
 

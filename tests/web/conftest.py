@@ -1,5 +1,6 @@
 """Fixtures for the web app: an app on a throwaway SQLite file, a logged-in API client, a
-logged-in page client, and a solved example plan."""
+logged-in page client, a solved example plan, and a migrated database on SQLite and on
+PostgreSQL (`engine`, `session`)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from roster.checker import check
-from web import store
+from web import store, users
 from web.app import create_app
+from web.db import make_engine, migrate, session_factory
 from web.deps import Settings
 
 USER = "leder"
@@ -26,7 +30,7 @@ TIME_LIMIT = 5.0
 def make_app(url: str) -> Any:
     app = create_app(Settings(database_url=url, time_limit=TIME_LIMIT, solver_workers=2))
     with app.state.sessions() as s:
-        store.create_user(s, USER, PASSWORD)
+        users.create_user(s, USER, PASSWORD)
         s.commit()
     return app
 
@@ -124,3 +128,25 @@ def assert_no_breaches(app: Any, job_id: int) -> None:
         result = check(instance, store.roster_from_json(job.roster))
     assert result.breaches == (), [str(b) for b in result.breaches]
     assert len(store.roster_from_json(job.roster).assignments) > 0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'storage.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    eng = make_engine(url)
+    if request.param == "postgresql":
+        with eng.begin() as conn:  # a clean schema for every test
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from legevakt.cli import app as cli
 from roster.checker import check
-from web import store
+from web import store, users
 from web.db import make_engine, session_factory
 
 runner = CliRunner()
@@ -29,7 +29,7 @@ def login_ok(path: Path, user: str, password: str) -> bool:
     engine = make_engine(f"sqlite:///{path}")
     try:
         with session_factory(engine)() as s:
-            return store.authenticate(s, user, password) is not None
+            return users.authenticate(s, user, password) is not None
     finally:
         engine.dispose()
 
@@ -37,7 +37,7 @@ def login_ok(path: Path, user: str, password: str) -> bool:
 def test_create_admin_then_new_password(db_file: Path) -> None:
     r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-langt-passord"])
     assert r.exit_code == 0, r.output
-    assert "Laget lederen «kari»" in r.output
+    assert "Laget administratoren «kari»" in r.output
     assert login_ok(db_file, "kari", "et-langt-passord")
     r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-nytt-passord"])
     assert r.exit_code == 0 and "Nytt passord" in r.output
@@ -99,4 +99,28 @@ def test_serve_demo_publishes_a_checked_plan(
         assert v is not None
         instance = store.instance_from_text(v.instance_yaml)
         assert check(instance, store.roster_from_json(v.roster)).breaches == ()
+    engine.dispose()
+
+
+def test_create_leader_of_named_legevakter(db_file: Path) -> None:
+    engine = make_engine(f"sqlite:///{db_file}")
+    from web.db import migrate
+
+    migrate(engine)
+    with session_factory(engine)() as s:
+        store.create_legevakt(s, store.example_text("small"), "test")
+        s.commit()
+    r = runner.invoke(cli, ["create-leader", "-u", "kari", "--legevakt", "fjellvik"])
+    assert r.exit_code == 0, r.output
+    assert "Laget lederen «kari»: leder Fjellvik" in r.output
+    m = re.search(r"Passord: (\S+)", r.output)
+    assert m and login_ok(db_file, "kari", m.group(1))
+    with session_factory(engine)() as s:
+        kari = users.named_user(s, "kari")
+        assert kari.role == "leader"
+        assert [row.slug for row in users.led_legevakter(s, kari)] == ["fjellvik"]
+    r = runner.invoke(cli, ["create-leader", "-u", "kari", "-l", "finnes-ikke"])
+    assert r.exit_code == 2 and "Legevakten finnes ikke" in r.output
+    r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-langt-passord"])
+    assert r.exit_code == 0 and "Nytt passord" in r.output
     engine.dispose()

@@ -4,7 +4,6 @@ feeds only with a live token, no tracebacks, secure session cookies."""
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from typing import Any
 
@@ -13,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from roster.formats.staff import MAX_STAFF_FILE_BYTES
 from tests.web.conftest import PASSWORD, USER, api_login, page_csrf, solve_small
+from tests.web.routes import OPEN_PATHS, all_routes, concrete
 from web.app import create_app
 from web.deps import Settings
 
@@ -263,54 +263,18 @@ def test_login_redirect_only_to_this_site(app: Any) -> None:
         assert r.headers["location"] == "/"
 
 
-def test_too_many_failed_logins_are_refused_for_a_while(app: Any) -> None:
-    clock = [0.0]
-    app.state.login_throttle.clock = lambda: clock[0]
-    with TestClient(app) as client:
-        for _ in range(10):
-            r = client.post("/api/innlogging", json={"brukernavn": USER, "passord": "gjett"})
-            assert r.status_code == 401
-        r = client.post("/api/innlogging", json={"brukernavn": USER, "passord": PASSWORD})
-        assert r.status_code == 429  # even the right password, for now
-        assert r.json()["feil"]["kode"] == "for_mange_forsok"
-        token = page_csrf(client.get("/login").text)
-        page = client.post(
-            "/login", data={"brukernavn": USER, "passord": PASSWORD, "csrf_token": token}
-        )
-        assert page.status_code == 429 and "For mange" in page.text
-        clock[0] += 16 * 60  # a quarter of an hour later
-        api_login(client)
-        assert client.get("/api/legevakter").status_code == 200
-
-
-def _concrete(path: str) -> str:
-    values = {"slug": "fjellvik", "job_id": "1", "number": "1", "doctor_id": "fv-01"}
-    values |= {"fmt": "csv", "section": "absences", "nr": "0", "token": "x"}
-    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
-
-
-def _routes(routes: list[Any]) -> list[Any]:
-    """Routes, also those inside included routers (newer FastAPI keeps them there)."""
-    out = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        out.extend(_routes(inner.routes) if inner is not None else [route])
-    return out
-
-
 def test_every_route_needs_a_login_or_a_token(app: Any, api: TestClient) -> None:
     """Walks the app's routes, so a route added later is covered too."""
-    from fastapi.routing import APIRoute
-
     solve_small(app, api)  # something to find behind each route
-    open_paths = {"/login", "/api/innlogging", "/api/utlogging", "/kalender/{token}.ics"}
+    values = {"slug": "fjellvik", "job_id": "1", "number": "1", "doctor_id": "fv-01"}
+    values |= {"fmt": "csv", "section": "absences", "nr": "0", "brukernavn": USER}
     checked = 0
     with TestClient(app) as anonymous:
-        for route in _routes(app.router.routes):
-            if not isinstance(route, APIRoute) or route.path in open_paths:
+        for route in all_routes(app.router.routes):
+            if route.path in OPEN_PATHS:
                 continue
             for method in route.methods - {"HEAD"}:
-                r = anonymous.request(method, _concrete(route.path), follow_redirects=False)
+                r = anonymous.request(method, concrete(route.path, values), follow_redirects=False)
                 checked += 1
                 if route.path.startswith("/api"):
                     assert r.status_code in (401, 403), (method, route.path, r.status_code)

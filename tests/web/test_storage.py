@@ -4,18 +4,17 @@ store functions the pages and the API use."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from roster.errors import InputError
-from web import store
-from web.db import downgrade_all, make_engine, migrate, session_factory
+from web import store, users
+from web.db import downgrade_all, migrate
 from web.errors import AppError
 from web.models import AuditEntry, PublishedVersion, SolveJob
 
@@ -28,28 +27,6 @@ TABLES = {
     "audit_log",
     "app_settings",
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'storage.sqlite'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    eng = make_engine(url)
-    if request.param == "postgresql":
-        with eng.begin() as conn:  # a clean schema for every test
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    migrate(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with session_factory(engine)() as s:
-        yield s
 
 
 def small_text() -> str:
@@ -66,15 +43,15 @@ def test_migrations_create_every_table_and_run_twice(engine: Engine) -> None:
 
 
 def test_users_hash_passwords_and_names_are_unique(session: Session) -> None:
-    user = store.create_user(session, "kari", "et-langt-passord")
+    user = users.create_user(session, "kari", "et-langt-passord")
     session.commit()
     assert user.password_hash.startswith("$argon2")
     assert "et-langt-passord" not in user.password_hash
-    assert store.authenticate(session, "kari", "et-langt-passord") is not None
-    assert store.authenticate(session, "kari", "feil-passord") is None
-    assert store.authenticate(session, "ukjent", "et-langt-passord") is None
+    assert users.authenticate(session, "kari", "et-langt-passord") is not None
+    assert users.authenticate(session, "kari", "feil-passord") is None
+    assert users.authenticate(session, "ukjent", "et-langt-passord") is None
     with pytest.raises(AppError) as err:
-        store.create_user(session, "kari", "et-annet-passord")
+        users.create_user(session, "kari", "et-annet-passord")
     assert err.value.status == 409
 
 

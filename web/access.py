@@ -1,0 +1,167 @@
+"""Who may do what: the one place where a route's role and legevakt are checked.
+
+Every route states its access by depending on exactly one of the declarations below
+(tests/web/test_access.py walks the app and fails for a route that states none, or two):
+
+- `signed_in`: any login; the route shows only what is the user's own (the list of
+  legevakter is filtered with `Principal.may_lead`).
+- `administrator`: administrators only (users, new legevakter).
+- `leads_legevakt`: the legevakt named by `{slug}` in the path; an administrator or a leader
+  the legevakt is granted to.
+- `leads_job`: the legevakt that owns the plan `{job_id}` in the path; the same people.
+
+Versions are numbered per legevakt and always looked up under the `{slug}` that was checked;
+plans by id are checked against their own legevakt; a version named in a request body is
+looked up under the checked legevakt. A refusal is a 403 and a line in the audit log of the
+legevakt that was touched ("ingen_tilgang"), written even though the request changes nothing.
+
+Roles (web.models.Role): administrator; leader of the legevakter in the user's grants; and,
+for issue 11, doctor: a user whose one grant names a legevakt and a doctor id. A doctor's
+routes will declare `doctor_of` (to be added with them); leader routes refuse doctors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from web import store, users
+from web.deps import NotLoggedIn, db
+from web.errors import AppError
+from web.models import AuditEntry, LegevaktRow, Role, SolveJob, utcnow
+from web.security import SESSION_TOKEN
+
+log = logging.getLogger("web.access")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a route needs: a role, and which legevakt it touches."""
+
+    role: str  # "any", "admin", "leader"
+    touches: str  # "own" (filtered lists), "none", "slug" or "job_id" (from the path)
+
+
+def declares(rule: Rule) -> Callable[[F], F]:
+    def mark(fn: F) -> F:
+        fn.__access__ = rule  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    username: str
+    role: Role
+    leads: frozenset[int]  # legevakt ids granted to a leader
+    doctor: tuple[int, str] | None = None  # (legevakt id, doctor id) of a doctor
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    def may_lead(self, legevakt_id: int) -> bool:
+        return self.is_admin or (self.role == Role.leader and legevakt_id in self.leads)
+
+
+def principal(request: Request, s: Session = Depends(db)) -> Principal:
+    """The signed-in user of this request (a live server-side session), or 401."""
+    token = request.session.get(SESSION_TOKEN)
+    user = users.session_user(s, token) if isinstance(token, str) else None
+    if user is None:
+        request.session.clear()
+        raise NotLoggedIn()
+    role = Role(user.role)
+    grants = users.grants(s, user.id)
+    found = Principal(
+        user_id=user.id,
+        username=user.username,
+        role=role,
+        leads=frozenset(g.legevakt_id for g in grants if g.doctor_id is None),
+        doctor=next(((g.legevakt_id, g.doctor_id) for g in grants if g.doctor_id), None),
+    )
+    request.state.principal = found
+    return found
+
+
+def refuse(request: Request, who: Principal, legevakt_id: int | None, melding: str) -> AppError:
+    """Record a refused attempt in the audit log (its own transaction) and return the 403."""
+    detail = f"{request.method} {request.url.path}"[:500]
+    log.warning("refused %s: %s", who.username, detail)
+    with request.app.state.sessions() as s:
+        s.add(
+            AuditEntry(
+                username=who.username,
+                legevakt_id=legevakt_id,
+                action="ingen_tilgang",
+                detail=detail,
+                at=utcnow(),
+            )
+        )
+        s.commit()
+    return AppError(403, "ingen_tilgang", melding)
+
+
+@declares(Rule("any", "own"))
+def signed_in(who: Principal = Depends(principal)) -> Principal:
+    return who
+
+
+@declares(Rule("admin", "none"))
+def administrator(request: Request, who: Principal = Depends(principal)) -> Principal:
+    if not who.is_admin:
+        raise refuse(request, who, None, "Bare administratorer har tilgang til dette.")
+    return who
+
+
+@dataclass(frozen=True)
+class LegevaktAccess:
+    row: LegevaktRow
+    user: Principal
+
+
+def _check(request: Request, who: Principal, row: LegevaktRow) -> None:
+    if not who.may_lead(row.id):
+        raise refuse(request, who, row.id, "Du har ikke tilgang til denne legevakten.")
+
+
+@declares(Rule("leader", "slug"))
+def leads_legevakt(
+    slug: str, request: Request, s: Session = Depends(db), who: Principal = Depends(principal)
+) -> LegevaktAccess:
+    row = store.legevakt(s, slug)
+    _check(request, who, row)
+    return LegevaktAccess(row, who)
+
+
+@dataclass(frozen=True)
+class JobAccess:
+    job: SolveJob
+    row: LegevaktRow
+    user: Principal
+
+
+@declares(Rule("leader", "job_id"))
+def leads_job(
+    job_id: int, request: Request, s: Session = Depends(db), who: Principal = Depends(principal)
+) -> JobAccess:
+    job = store.job(s, job_id)
+    row = s.get(LegevaktRow, job.legevakt_id)
+    if row is None:
+        raise AppError(404, "finnes_ikke", "Planen finnes ikke.")
+    _check(request, who, row)
+    return JobAccess(job, row, who)
+
+
+def led_rows(s: Session, who: Principal) -> list[LegevaktRow]:
+    """The legevakter this user may see, by name."""
+    return [r for r in store.legevakter(s) if who.may_lead(r.id)]
