@@ -25,6 +25,7 @@ from roster.charts import load_chart
 from roster.comparison import CSV_COLUMNS, Comparison, Load, Row, table_rows
 from roster.errors import InputError, Problem
 from roster.formats.exchange import read_roster_csv
+from roster.formats.formulas import csv_field
 from roster.glossary import SCOPE_NO, number_no
 from roster.instance import Instance, load_instance
 from roster.model import Scope
@@ -262,7 +263,8 @@ def whatif_csv(result: WhatIfResult) -> str:
     writer.writeheader()
     for o in result.outcomes:
         if o.comparison is not None:
-            writer.writerows(table_rows(o.name, o.comparison))
+            for row in table_rows(o.name, o.comparison):
+                writer.writerow({k: csv_field(v) for k, v in row.items()})  # no formulas
     return buf.getvalue()
 
 

@@ -195,14 +195,21 @@ STAGE_STATUS_NO: dict[str, str] = {
 
 
 def parse_date_no(text: str, field: str) -> dt.date:
-    """A date as a person types it, 2027-03-01 or 01.03.2027; InputError naming the field."""
+    """A date as a person types it, 2027-03-01 or 01.03.2027, within roster.limits;
+    InputError naming the field."""
     from roster.errors import InputError, Problem
+    from roster.limits import date_problem
 
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
+            day = dt.datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+        problem = date_problem(day)
+        if problem:
+            raise InputError([Problem(field=field, message=problem)])
+        return day
+    shown = text if len(text) <= 40 else text[:40] + "…"
     raise InputError(
-        [Problem(field=field, message=f"ugyldig dato «{text}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
+        [Problem(field=field, message=f"ugyldig dato «{shown}» (bruk åååå-mm-dd eller dd.mm.åååå)")]
     )

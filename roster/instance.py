@@ -12,11 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from roster.calendar import Shift, expand
 from roster.errors import InputError, Problem, problems_from_validation
 from roster.formats import yamlio
+from roster.limits import MAX_DOCTORS, MAX_SHIFT_TYPES
 from roster.model import (
     Absence,
     Doctor,
@@ -26,6 +27,7 @@ from roster.model import (
     History,
     Id,
     Legevakt,
+    Name,
     PlanPeriod,
     Role,
     RuleOverride,
@@ -33,7 +35,7 @@ from roster.model import (
     StrictModel,
     Wish,
 )
-from roster.rules import RuleBook, RuleError, RuleSet, load_ruleset
+from roster.rules import RuleBook, RuleError, RuleSet, load_ruleset, ruleset_names
 
 
 class DoctorExemption(Exemption):
@@ -52,19 +54,31 @@ class InstanceFile(StrictModel):
     """The YAML document as written by a leader."""
 
     schema_version: Literal[1] = 1
-    name: str = Field(min_length=1)
+    name: Name
     legevakt: Legevakt
     period: PlanPeriod
     staff: str | None = Field(default=None, description="Staff file beside this file (CSV/XLSX)")
-    doctors: tuple[Doctor, ...] = Field(default=(), description="Doctors written inline")
-    shift_types: tuple[ShiftType, ...] = Field(min_length=1)
+    doctors: tuple[Doctor, ...] = Field(
+        default=(), max_length=MAX_DOCTORS, description="Doctors written inline"
+    )
+    shift_types: tuple[ShiftType, ...] = Field(min_length=1, max_length=MAX_SHIFT_TYPES)
     exemptions: tuple[DoctorExemption, ...] = ()
     absences: tuple[DoctorAbsence, ...] = ()
     wishes: tuple[DoctorWish, ...] = ()
     history: History = History()
-    ruleset: str = "norge"
+    ruleset: str = Field(default="norge", description="A rule set shipped with Vaktplan, by name")
     rule_overrides: tuple[RuleOverride, ...] = ()
     fairness: FairnessConfig = FairnessConfig()
+
+    @field_validator("ruleset")
+    @classmethod
+    def _known_ruleset(cls, name: str) -> str:
+        """Only the names of the rule sets in the package: never a path to a file."""
+        known = ruleset_names()
+        if name not in known:
+            shown = name if len(name) <= 40 and name.isprintable() else name[:40] + "…"
+            raise ValueError(f"ukjent regelsett «{shown}» (finnes: {', '.join(known)})")
+        return name
 
 
 class Instance(StrictModel):
@@ -73,8 +87,8 @@ class Instance(StrictModel):
     name: str
     legevakt: Legevakt
     period: PlanPeriod
-    doctors: tuple[Doctor, ...]
-    shift_types: tuple[ShiftType, ...]
+    doctors: tuple[Doctor, ...] = Field(max_length=MAX_DOCTORS)
+    shift_types: tuple[ShiftType, ...] = Field(max_length=MAX_SHIFT_TYPES)
     history: History = History()
     ruleset: RuleSet
     rule_overrides: tuple[RuleOverride, ...] = ()
@@ -180,15 +194,7 @@ def parse_instance_text(text: str, name: str = "instance.yaml") -> InstanceFile:
     try:
         data = yamlio.load(text)
     except Exception as exc:  # yaml errors carry a position
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(
-            [
-                Problem(
-                    file=name, line=line, message=f"ugyldig YAML ({getattr(exc, 'problem', exc)})"
-                )
-            ]
-        ) from None
+        raise InputError([yamlio.problem(exc, name)]) from None
     if not isinstance(data, dict):
         raise InputError(
             [Problem(file=name, message="filen må være en YAML-tabell (nøkkel: verdi)")]
@@ -266,7 +272,7 @@ def resolve(doc: InstanceFile, base: Path | None = None, name: str = "instance.y
         ruleset = load_ruleset(doc.ruleset)
     except FileNotFoundError:
         raise InputError(
-            [Problem(file=name, field="ruleset", message=f"ukjent regelsett «{doc.ruleset}»")]
+            [Problem(file=name, field="ruleset", message="ukjent regelsett")]
         ) from None
     try:
         return Instance(

@@ -11,15 +11,55 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from roster.limits import MAX_MUNICIPALITIES, date_problem, period_problem
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 
+#: Longest name of a person, a place or a shift type.
+MAX_NAME = 200
+
+
+def single_line(value: Any) -> Any:
+    """Names are one line of text: line breaks, tabs and runs of spaces become one space,
+    other control characters go. A name is shown in calendars (one line each), spreadsheets
+    and pages, and must never break them."""
+    if not isinstance(value, str):
+        return value
+    return " ".join("".join(c for c in value if c.isprintable() or c.isspace()).split())
+
+
+#: A name as people write it: one line, 1 to MAX_NAME characters.
+Name = Annotated[
+    str, BeforeValidator(single_line), StringConstraints(min_length=1, max_length=MAX_NAME)
+]
+
 
 class StrictModel(BaseModel):
-    """Base for every domain model: frozen, no unknown fields."""
+    """Base for every domain model: frozen, no unknown fields, every date within
+    roster.limits (far outside them the calendar arithmetic would overflow)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _dates_within_limits(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            problem = date_problem(value.date() if isinstance(value, dt.datetime) else value)
+            if problem:
+                raise ValueError(problem)
+        return value
 
 
 class Role(StrEnum):
@@ -141,14 +181,16 @@ class CostKey(StrEnum):
 
 class Municipality(StrictModel):
     id: Id
-    name: str = Field(min_length=1)
-    population: int = Field(ge=0)
-    share: float | None = Field(default=None, ge=0, description="Agreed share (key=agreed).")
+    name: Name
+    population: int = Field(ge=0, le=100_000_000)
+    share: float | None = Field(
+        default=None, ge=0, le=1_000_000, description="Agreed share (key=agreed)."
+    )
 
 
 class Legevakt(StrictModel):
     id: Id
-    name: str = Field(min_length=1)
+    name: Name
     host: str = Field(
         min_length=3,
         pattern=r"^[a-z0-9]([a-z0-9\-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9\-]*[a-z0-9])?)+$",
@@ -157,7 +199,7 @@ class Legevakt(StrictModel):
     address: str = ""
     phone: str = ""
     timezone: Literal["Europe/Oslo"] = "Europe/Oslo"
-    municipalities: tuple[Municipality, ...] = Field(min_length=1)
+    municipalities: tuple[Municipality, ...] = Field(min_length=1, max_length=MAX_MUNICIPALITIES)
     cost_key: CostKey = CostKey.population
 
     @model_validator(mode="after")
@@ -179,7 +221,7 @@ class Legevakt(StrictModel):
 
 class ShiftType(StrictModel):
     id: Id
-    label: str = Field(min_length=1, description="Norwegian label, e.g. 'Kveld'")
+    label: Name = Field(description="Norwegian label, e.g. 'Kveld'")
     period: Period
     days: tuple[DayKind, ...] = Field(min_length=1)
     start: dt.time
@@ -285,7 +327,7 @@ class Competence(StrictModel):
 
     specialist_since: dt.date | None = None
     authorised_since: dt.date | None = None
-    legevakt_shifts_before: int = Field(default=0, ge=0)
+    legevakt_shifts_before: int = Field(default=0, ge=0, le=100_000)
     gp_year_done: dt.date | None = Field(
         default=None, description="Date one year as GP in municipal service was completed"
     )
@@ -296,12 +338,12 @@ class Competence(StrictModel):
 
 class Doctor(StrictModel):
     id: Id
-    name: str = Field(min_length=1)
+    name: Name
     birth_date: dt.date
     municipality: Id
     kind: DoctorKind
     share: float = Field(default=1.0, ge=0, le=3)
-    fixed_shifts: int | None = Field(default=None, ge=0)
+    fixed_shifts: int | None = Field(default=None, ge=0, le=1_000)
     competence: Competence = Competence()
     exemptions: tuple[Exemption, ...] = ()
     absences: tuple[Absence, ...] = ()
@@ -335,6 +377,9 @@ class PlanPeriod(StrictModel):
             raise ValueError("perioden slutter før den starter")
         if (self.end - self.start).days > 400:
             raise ValueError("perioden kan være høyst 400 dager")
+        problem = period_problem(self.start, self.end)
+        if problem:
+            raise ValueError(problem)
         return self
 
     def dates(self) -> list[dt.date]:

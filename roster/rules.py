@@ -242,8 +242,19 @@ class RuleError(ValueError):
 
 
 @cache
+def ruleset_names() -> list[str]:
+    """The rule sets shipped with the package (roster/rulesets/NAME.yaml)."""
+    folder = resources.files("roster").joinpath("rulesets")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
+
+
 def load_ruleset(name: str = "norge") -> RuleSet:
-    """Load a rule set shipped with the package by name."""
+    """Load a rule set shipped with the package, by name only: never a path (an unknown
+    name is FileNotFoundError, whatever files exist elsewhere)."""
+    if name not in ruleset_names():
+        raise FileNotFoundError(name)
     text = resources.files("roster").joinpath(f"rulesets/{name}.yaml").read_text("utf-8")
     return RuleSet.model_validate(yaml.safe_load(text))
 

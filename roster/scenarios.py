@@ -188,10 +188,7 @@ def parse_scenarios_text(text: str, name: str = "scenarios.yaml") -> list[Scenar
     try:
         data = yamlio.load(text)
     except Exception as exc:  # yaml errors carry a position
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = f"ugyldig YAML ({getattr(exc, 'problem', exc)})"
-        raise InputError([Problem(file=name, line=line, message=problem)]) from None
+        raise InputError([yamlio.problem(exc, name)]) from None
     lines = yamlio.line_map(text)
     items = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:

@@ -1,6 +1,8 @@
 """The FastAPI application: storage, sessions, the job runner, and the one place where
-errors become responses (a JSON shape under /api, a Norwegian HTML page elsewhere, a bare 404
-for feeds). Users never see a traceback; it goes to the server log."""
+errors become responses (a JSON shape under /api, a Norwegian HTML page elsewhere, plain text
+for feeds: a bare 404 only for what does not exist, so that a calendar client never takes a
+fault of ours for a deleted calendar). Users never see a traceback; it goes to the server
+log."""
 
 from __future__ import annotations
 
@@ -198,7 +200,10 @@ def _errors(app: FastAPI, templates: Jinja2Templates) -> None:
         if _wants_json(request):
             return JSONResponse(error_body(err), status_code=err.status)
         if request.url.path.startswith("/kalender/"):
-            return PlainTextResponse("Finnes ikke.", status_code=404)
+            # Only "not found" may say so: a calendar client takes a 404 as "deleted"
+            if err.status == 404:
+                return PlainTextResponse("Finnes ikke.", status_code=404)
+            return PlainTextResponse(err.melding, status_code=err.status)
         if isinstance(err, NotLoggedIn):
             target = request.url.path
             if request.url.query:

@@ -34,6 +34,7 @@ from roster.instance import (
     read_instance_file,
     resolve,
 )
+from roster.limits import date_problem
 from web.errors import AppError, not_found
 from web.models import (
     ACTIVE_JOB_STATES,
@@ -292,6 +293,8 @@ def create_job(
         raise InputError(
             [Problem(field="behold_for", message="krever en publisert versjon å starte fra")]
         )
+    if freeze_before is not None and (problem := date_problem(freeze_before)):
+        raise InputError([Problem(field="behold_for", message=problem)])
     if previous is not None and previous.legevakt_id != row.id:
         raise not_found("Versjonen")
     lock_legevakt(s, row)

@@ -17,6 +17,7 @@ from typing import Any
 
 from roster.calendar import Shift, to_minutes
 from roster.errors import InputError, Problem
+from roster.formats.formulas import csv_field
 from roster.instance import Instance
 from roster.model import StrictModel
 
@@ -96,7 +97,8 @@ def roster_csv_text(instance: Instance, roster: Roster) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(CSV_HEADER), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(roster_rows(instance, roster))
+    for row in roster_rows(instance, roster):
+        writer.writerow({k: csv_field(v) for k, v in row.items()})  # no formulas (OWASP)
     return buf.getvalue()
 
 

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from roster.calendar import Shift, holiday_name
 from roster.fairness import evaluate
 from roster.formats.exchange import Roster, holes, roster_csv_text
+from roster.formats.formulas import neutralise_workbook
 from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO
 from roster.instance import Instance
 from roster.model import Mode, Role
@@ -173,6 +174,7 @@ def workbook(instance: Instance, roster: Roster) -> Workbook:
     _municipalities_sheet(wb.create_sheet(SHEET_MUNICIPALITIES), instance, roster)
     for ws in wb.worksheets:
         _widths(ws)
+    neutralise_workbook(wb)  # names are text, never formulas (OWASP)
     return wb
 
 

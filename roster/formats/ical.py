@@ -22,7 +22,7 @@ from roster.calendar import OSLO, Shift
 from roster.formats.exchange import Roster
 from roster.glossary import MODE_NO, ROLE_NO
 from roster.instance import Instance
-from roster.model import Mode, Role, StrictModel
+from roster.model import Mode, Role, StrictModel, single_line
 
 PRODID = "-//Vaktplan//Legevakt//NO"
 TZID = "Europe/Oslo"
@@ -215,7 +215,7 @@ def _base_calendar(name: str) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", single_line(name))  # a bare property: never a line break
     cal.add("x-wr-timezone", TZID)
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)

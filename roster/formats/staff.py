@@ -26,6 +26,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from roster.errors import InputError, Problem, norwegian_message
+from roster.formats.xlsxguard import check_xlsx
+from roster.limits import MAX_STAFF_COLUMNS, MAX_STAFF_ROWS
 from roster.model import Doctor, DoctorKind, ExemptionKind, Legevakt, Scope
 
 MAX_STAFF_FILE_BYTES = 5 * 1024 * 1024
@@ -396,6 +398,21 @@ def check_size(data: bytes, filename: str) -> None:
         raise _fail(filename, "filen er tom")
 
 
+def too_many_rows() -> str:
+    return (
+        f"filen har mer enn {MAX_STAFF_ROWS} rader; en legeliste har én rad per lege "
+        "(del opp listen, eller fjern tomme rader nederst)"
+    )
+
+
+def too_many_columns(filename: str, row: int, count: int) -> Problem:
+    return Problem(
+        file=filename,
+        row=row,
+        message=f"raden har {count} kolonner; høyst {MAX_STAFF_COLUMNS} godtas",
+    )
+
+
 def too_big_message(size: int) -> str:
     return (
         f"filen er for stor ({_megabytes(size)} MB); "
@@ -452,7 +469,7 @@ def detect_delimiter(text: str) -> str:
     """The delimiter that splits the header line (the first line with more than delimiters
     and spaces) into the most fields; ';' on a tie."""
     blank = "".join(DELIMITERS) + " \r\n"
-    header = next((line for line in text.splitlines() if line.strip(blank)), "")
+    header = next((line for line in io.StringIO(text) if line.strip(blank)), "")
     return max(DELIMITERS, key=lambda d: _fields(header, d))
 
 
@@ -470,6 +487,10 @@ def split_csv(text: str, filename: str) -> list[tuple[int, list[Cell]]]:
     rows: list[tuple[int, list[Cell]]] = []
     try:
         for number, record in enumerate(reader, start=1):
+            if number > MAX_STAFF_ROWS:
+                raise _fail(filename, too_many_rows())
+            if len(record) > MAX_STAFF_COLUMNS:
+                raise InputError([too_many_columns(filename, number, len(record))])
             rows.append((number, list(record)))
     except csv.Error as exc:
         raise InputError(
@@ -495,6 +516,7 @@ def read_xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Cell]]]:
         elif b"\x00" not in data[:4096]:
             hint = " (den ser ut som en tekstfil; gi den endelsen .csv)"
         raise _fail(filename, f"filen er ikke en gyldig Excel-fil (.xlsx){hint}")
+    check_xlsx(data, filename)  # sizes, rows and columns, before anything is parsed
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # zipfile.BadZipFile, KeyError, InvalidFileException, XML errors ...
@@ -505,9 +527,10 @@ def read_xlsx_rows(data: bytes, filename: str) -> list[tuple[int, list[Cell]]]:
         sheets = []
         for sheet in workbook.worksheets:
             sheet.reset_dimensions()  # some exporters write a wrong size; read every cell
-            sheets.append(
-                [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1)]
+            cells = sheet.iter_rows(
+                max_row=MAX_STAFF_ROWS, max_col=MAX_STAFF_COLUMNS, values_only=True
             )
+            sheets.append([(n, list(r)) for n, r in enumerate(cells, 1)])
     except Exception:
         raise _fail(
             filename, "kan ikke lese innholdet i Excel-filen; åpne og lagre den på nytt i Excel"
@@ -827,9 +850,7 @@ def parse_staff_bytes(data: bytes, filename: str, legevakt: Legevakt | None = No
     except InputError:
         raise
     except Exception as exc:  # never a traceback for a leader's file
-        raise _fail(
-            filename, f"kan ikke lese filen (uventet feil: {type(exc).__name__}: {exc})"
-        ) from exc
+        raise _fail(filename, f"kan ikke lese filen (uventet feil: {type(exc).__name__})") from exc
 
 
 def import_staff(path: Path, legevakt: Legevakt | None = None) -> list[Doctor]:
