@@ -194,7 +194,7 @@ def parse_instance_text(text: str, name: str = "instance.yaml") -> InstanceFile:
     try:
         data = yamlio.load(text)
     except Exception as exc:  # yaml errors carry a position
-        raise InputError([yamlio.problem(exc, name)]) from None
+        raise InputError([yamlio.problem(exc, name, text)]) from None
     if not isinstance(data, dict):
         raise InputError(
             [Problem(file=name, message="filen må være en YAML-tabell (nøkkel: verdi)")]

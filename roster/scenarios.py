@@ -188,7 +188,7 @@ def parse_scenarios_text(text: str, name: str = "scenarios.yaml") -> list[Scenar
     try:
         data = yamlio.load(text)
     except Exception as exc:  # yaml errors carry a position
-        raise InputError([yamlio.problem(exc, name)]) from None
+        raise InputError([yamlio.problem(exc, name, text)]) from None
     lines = yamlio.line_map(text)
     items = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:

@@ -125,9 +125,10 @@ def load(text: str) -> Any:
         loader.dispose()
 
 
-def problem(exc: Exception, name: str) -> Problem:
-    """Why a file could not be read as YAML, in Norwegian, with its line where known. Never
-    quotes the file beyond the one character that is wrong."""
+def problem(exc: Exception, name: str, text: str = "") -> Problem:
+    """Why a file could not be read as YAML, in Norwegian, with its line where known (where
+    an unclosed list or table starts, when the file ended before it closed). Never quotes
+    the file beyond the one character that is wrong."""
     if isinstance(exc, yaml.reader.ReaderError):
         return Problem(
             file=name,
@@ -135,6 +136,8 @@ def problem(exc: Exception, name: str) -> Problem:
         )
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark
+        if exc.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = exc.context_mark
         line = mark.line + 1 if mark is not None else None
         return Problem(file=name, line=line, message=f"ugyldig YAML ({exc.problem or exc.context})")
     return Problem(file=name, message="ugyldig YAML (en verdi kan ikke leses)")

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from roster.formats.exchange import CSV_HEADER
+from roster.limits import MAX_STAFF_ROWS
 from tests.web.conftest import assert_no_breaches
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -238,13 +239,15 @@ def test_staff_list_as_excel_and_a_large_file_within_the_limit(
     r = upload(client, token, "Ansatte 2027.xlsx", xlsx_of(GOOD_STAFF))
     assert r.status_code == 303, r.text
     assert "Lastet opp 5 leger" in client.get(r.headers["location"]).text
-    # 4,5 MB of rows: read to the end by the importer, each bad row reported, nothing saved
+    # as many rows as a list may have: read to the end, each bad row reported, nothing saved
     header, first = GOOD_STAFF.decode("utf-8-sig").splitlines()[:2]
     row = first.replace("fv-01", "x").replace("09.03.1965", "dato?")
-    body = "\n".join([header, *[row] * (4_500_000 // len(row))]).encode()
+    body = "\n".join([header, *[row] * (MAX_STAFF_ROWS - 1)]).encode()
     r = upload(client, token, "stor.csv", body)
     assert r.status_code == 422
     assert "Rad 2" in r.text and "feil til" in r.text
+    r = upload(client, token, "stor.csv", body + b"\n" + row.encode())  # one row too many
+    assert r.status_code == 422 and f"mer enn {MAX_STAFF_ROWS} rader" in r.text
     assert len(r.text) < 200_000  # the first 200 problems, then a count
     client.headers["X-CSRF-Token"] = token
     some = "\n".join([header, *[row] * 600]).encode()  # two problems per row
