@@ -42,6 +42,12 @@ MAX_STAFF_COLUMNS = 200
 MAX_XLSX_UNPACKED_BYTES = 40 * 1024 * 1024
 MAX_XLSX_PARTS = 500
 
+# --------------------------------------------------------------------------- rosters
+
+#: roster.csv / roster.json given to `legevakt check`, `ical` and `export` (a year of the
+#: largest legevakt is about 1 MB).
+MAX_ROSTER_FILE_BYTES = 20 * 1024 * 1024
+
 # --------------------------------------------------------------------------- dates
 
 #: Any date written in a file, a form or an option (birth dates, courses, absences, …).

@@ -112,6 +112,7 @@ def sign_in(request: Request, s: Session, user: User) -> str:
     """A fresh server-side session (never the one the browser came with); returns its CSRF
     token."""
     users.end_session(s, _session_token(request))
+    users.purge_expired_sessions(s)
     request.session.clear()
     new = users.start_session(s, user, client_address(request))
     s.commit()

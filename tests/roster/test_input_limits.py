@@ -212,3 +212,18 @@ def test_a_staff_list_at_the_limits_is_read() -> None:
 
 def _never(*args: object, **kw: object) -> None:
     raise AssertionError("openpyxl was asked to parse a file the guard should have refused")
+
+
+@pytest.mark.parametrize("name", ["roster.csv", "roster.json"])
+def test_roster_files_are_limited(tmp_path: Path, name: str) -> None:
+    from roster.exchange import read_roster_csv, read_roster_json
+    from roster.limits import MAX_ROSTER_FILE_BYTES
+
+    path = tmp_path / name
+    with path.open("wb") as f:
+        f.truncate(MAX_ROSTER_FILE_BYTES + 1)  # sparse: no disk is used
+    instance = resolve(parse_instance_text(small_text()))
+    reader = read_roster_csv if name.endswith(".csv") else read_roster_json
+    with budget(name), pytest.raises(InputError) as err:
+        reader(instance, path)
+    assert "filen er for stor" in err.value.report()

@@ -61,7 +61,7 @@ def _no_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
     def fake_run(app: Any, host: str, port: int, **kw: Any) -> None:
-        seen.update(app=app, host=host, port=port)
+        seen.update(app=app, host=host, port=port, **kw)
         app.state.runner.shutdown()
 
     monkeypatch.setattr("uvicorn.run", fake_run)
@@ -70,6 +70,7 @@ def _no_server(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 def test_serve_first_start_makes_an_admin(db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _no_server(monkeypatch)
+    monkeypatch.delenv("VAKTPLAN_TRUSTED_PROXIES", raising=False)
     r = runner.invoke(cli, ["serve", "--port", "8123"])
     assert r.exit_code == 0, r.output
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
@@ -124,3 +125,14 @@ def test_create_leader_of_named_legevakter(db_file: Path) -> None:
     r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-langt-passord"])
     assert r.exit_code == 0 and "Nytt passord" in r.output
     engine.dispose()
+
+
+def test_serve_trusts_forwarded_headers_only_from_configured_proxies(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _no_server(monkeypatch)
+    monkeypatch.setenv("VAKTPLAN_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+    r = runner.invoke(cli, ["serve"])
+    assert r.exit_code == 0, r.output
+    assert seen["app"].state.settings.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
+    assert seen["proxy_headers"] is False  # uvicorn believes no proxy; the app decides

@@ -105,3 +105,15 @@ def test_login_gives_a_new_session_each_time(app: Any) -> None:
             api_login(client)  # logging in again replaces the session
             assert before.get("/api/legevakter").status_code == 401
             assert client.get("/api/legevakter").status_code == 200
+
+
+def test_a_new_login_clears_expired_sessions(app: Any) -> None:
+    with TestClient(app) as old:
+        api_login(old)
+    with app.state.sessions() as s:
+        s.execute(update(UserSession).values(expires_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+        s.commit()
+    with TestClient(app) as new:
+        api_login(new)
+    with app.state.sessions() as s:
+        assert s.query(UserSession).count() == 1

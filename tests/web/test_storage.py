@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from roster.errors import InputError
 from web import store, users
-from web.db import downgrade_all, migrate
+from web.db import downgrade_all, migrate, session_factory
 from web.errors import AppError
 from web.models import AuditEntry, PublishedVersion, SolveJob
 
@@ -26,6 +26,9 @@ TABLES = {
     "feed_tokens",
     "audit_log",
     "app_settings",
+    "user_grants",
+    "user_sessions",
+    "login_failures",
 }
 
 
@@ -185,3 +188,59 @@ def test_publish_runs_the_checker_and_refuses_breaches(session: Session) -> None
     assert any("fv-02" in p.message or "Hege" in p.message for p in err.value.problemer)
     session.rollback()
     assert store.latest_version(session, row.id) is None
+
+
+def test_migration_0003_keeps_users_and_frees_stuck_solves(engine: Engine) -> None:
+    """From 0002 with data: every existing user stays an administrator, and solves a stopped
+    server left queued or running are failed, so one active solve per legevakt holds."""
+    from alembic import command
+
+    from web.db import alembic_config
+
+    cfg = alembic_config(engine)
+    command.downgrade(cfg, "0002")
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (username, password_hash, is_admin, created_at) "
+                "VALUES ('kari', 'x', :t, :now), ('ola', 'x', :f, :now)"
+            ),
+            {"t": True, "f": False, "now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO legevakter (id, slug, name, instance_yaml, created_at, updated_at) "
+                "VALUES (1, 'fjellvik', 'Fjellvik', 'x', :now, :now)"
+            ),
+            {"now": now},
+        )
+        for status in ("queued", "running", "done"):
+            conn.execute(
+                text(
+                    "INSERT INTO solve_jobs (legevakt_id, status, instance_yaml, time_limit, "
+                    "progress, created_by, created_at) "
+                    "VALUES (1, :s, 'x', 5, '{}', 'kari', :now)"
+                ),
+                {"s": status, "now": now},
+            )
+    migrate(engine)
+    with engine.connect() as conn:
+        roles = dict(conn.execute(text("SELECT username, role FROM users")).all())
+        statuses = sorted(s for (s,) in conn.execute(text("SELECT status FROM solve_jobs")))
+    assert roles == {"kari": "admin", "ola": "leader"}
+    assert statuses == ["done", "failed", "failed"]
+    with session_factory(engine)() as s:
+        s.add(
+            SolveJob(
+                legevakt_id=1, status="queued", instance_yaml="x", created_by="kari", progress={}
+            )
+        )
+        s.commit()
+        s.add(
+            SolveJob(
+                legevakt_id=1, status="running", instance_yaml="x", created_by="kari", progress={}
+            )
+        )
+        with pytest.raises(IntegrityError):
+            s.commit()
