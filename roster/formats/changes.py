@@ -15,6 +15,7 @@ from pathlib import Path
 
 from roster.changes import Change
 from roster.errors import InputError, Problem
+from roster.formats.formulas import csv_field, csv_unfield
 from roster.formats.textfile import check_header, read_utf8
 from roster.model import ChangeKind, Role
 
@@ -87,8 +88,8 @@ def _row(row: dict[str, str], line: int, name: str) -> tuple[Change | None, list
         from_doctor=cell["from_doctor"] or None,
         to_doctor=cell["to_doctor"] or None,
         kind=ChangeKind(kind),
-        approved_by=cell["approved_by"],
-        note=cell["note"],
+        approved_by=csv_unfield(cell["approved_by"]),
+        note=csv_unfield(cell["note"]),
     )
     return change, []
 
@@ -136,7 +137,8 @@ def changes_csv_text(changes: Sequence[Change]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(CHANGES_HEADER), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(change_row(c) for c in changes)
+    for c in changes:
+        writer.writerow({k: csv_field(v) for k, v in change_row(c).items()})  # no formulas
     return buf.getvalue()
 
 

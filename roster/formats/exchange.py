@@ -18,8 +18,8 @@ from typing import Any
 from roster.calendar import Shift, to_minutes
 from roster.errors import InputError, Problem
 from roster.formats.formulas import csv_field
+from roster.formats.textfile import read_limited
 from roster.instance import Instance
-from roster.limits import MAX_ROSTER_FILE_BYTES
 from roster.model import StrictModel
 
 CSV_HEADER = (
@@ -214,24 +214,10 @@ def parse_roster_rows(instance: Instance, rows: list[dict[str, str]], name: str)
     return Roster(assignments=tuple(assignments))
 
 
-def _read_limited(path: Path) -> bytes:
-    """The bytes of a roster file, refused (InputError) over MAX_ROSTER_FILE_BYTES."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError([Problem(file=str(path), message="filen finnes ikke")]) from None
-    if size > MAX_ROSTER_FILE_BYTES:
-        mb = MAX_ROSTER_FILE_BYTES // (1024 * 1024)
-        raise InputError(
-            [Problem(file=path.name, message=f"filen er for stor (høyst {mb} MB for en vaktplan)")]
-        )
-    return path.read_bytes()
-
-
 def read_roster_csv(instance: Instance, path: Path) -> Roster:
     name = path.name
     try:
-        text = _read_limited(path).decode("utf-8-sig")
+        text = read_limited(path).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError([Problem(file=str(path), message="filen finnes ikke")]) from None
     except UnicodeDecodeError:
@@ -254,7 +240,7 @@ def read_roster_csv(instance: Instance, path: Path) -> Roster:
 def read_roster_json(instance: Instance, path: Path) -> Roster:
     name = path.name
     try:
-        data = json.loads(_read_limited(path).decode("utf-8"))
+        data = json.loads(read_limited(path).decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
         raise InputError([Problem(file=name, message=f"kan ikke lese JSON ({reason})")]) from None

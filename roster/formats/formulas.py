@@ -7,8 +7,9 @@ OWASP's guidance, applied in one place per format:
   quote, so the spreadsheet shows it as text (the csv module quotes the field when needed).
 - XLSX: such a cell is written as text, never as a formula, and marked "quote prefix" (the
   apostrophe Excel itself uses), so it stays text when someone edits it.
-Readers of roster.csv ignore the name columns (doctor_id is the key), so nothing reads back
-the quote; ids, dates and times never begin with these characters.
+Readers of roster.csv ignore the name columns (doctor_id is the key); changes.csv reads its
+free-text fields back through `csv_unfield`. Ids, dates and times never begin with these
+characters.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 def csv_field(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
+    return value
+
+
+def csv_unfield(value: str) -> str:
+    """A field as written before `csv_field` (for the files Vaktplan reads back)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
     return value
 
 

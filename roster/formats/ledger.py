@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from roster.fairness import CATEGORIES
 from roster.formats import yamlio
+from roster.formats.formulas import csv_field, neutralise_workbook
 from roster.ledger import MOVES, Ledger, LedgerLine, Tally
 from roster.model import History
 
@@ -78,7 +79,7 @@ def ledger_csv_text(led: Ledger) -> str:
     writer = csv.DictWriter(buf, fieldnames=ledger_header(), lineterminator="\n")
     writer.writeheader()
     for row in ledger_rows(led):
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else csv_field(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -151,6 +152,7 @@ def ledger_workbook(led: Ledger, title: str) -> Workbook:
         for line in lines:
             row = ledger_row(level, line)
             ws.append([row[k] for k in keys])
+    neutralise_workbook(wb)  # names are text, never formulas (OWASP)
     return wb
 
 

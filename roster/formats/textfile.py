@@ -7,14 +7,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from roster.errors import InputError, Problem
+from roster.limits import MAX_ROSTER_FILE_BYTES
+
+
+def read_limited(path: Path) -> bytes:
+    """The bytes of a roster, changes or other data file, refused (InputError) over
+    MAX_ROSTER_FILE_BYTES before anything is read."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError([Problem(file=str(path), message="filen finnes ikke")]) from None
+    if size > MAX_ROSTER_FILE_BYTES:
+        mb = MAX_ROSTER_FILE_BYTES // (1024 * 1024)
+        raise InputError([Problem(file=path.name, message=f"filen er for stor (høyst {mb} MB)")])
+    return path.read_bytes()
 
 
 def read_utf8(path: Path) -> str:
     """The file's text (a UTF-8 byte order mark is dropped), or InputError."""
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError([Problem(file=str(path), message="filen finnes ikke")]) from None
+        return read_limited(path).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(file=path.name, message="filen er ikke UTF-8-tekst")]) from None
     except OSError as exc:

@@ -216,7 +216,7 @@ def _never(*args: object, **kw: object) -> None:
 
 @pytest.mark.parametrize("name", ["roster.csv", "roster.json"])
 def test_roster_files_are_limited(tmp_path: Path, name: str) -> None:
-    from roster.exchange import read_roster_csv, read_roster_json
+    from roster.formats.exchange import read_roster_csv, read_roster_json
     from roster.limits import MAX_ROSTER_FILE_BYTES
 
     path = tmp_path / name
