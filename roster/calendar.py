@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -143,10 +143,11 @@ class Shift(StrictModel):
     def minutes(self) -> int:
         return self.t1 - self.t0
 
-    @property
+    @cached_property
     def dates(self) -> tuple[dt.date, ...]:
         """Every date (Europe/Oslo) the shift has hours on: a night 23:00-08:00 has two, an
-        evening that ends at midnight one. Rules are judged on each of them."""
+        evening that ends at midnight one. Rules are judged on each of them. (Computed once:
+        eligibility asks for every doctor.)"""
         last = (self.end - dt.timedelta(minutes=1)).date()
         n = (last - self.date).days + 1
         return tuple(self.date + dt.timedelta(days=i) for i in range(max(n, 1)))

@@ -1,111 +1,47 @@
-"""Fairness accounting: the one implementation the solver and every report use.
+"""Fairness accounting: one roster measured against the fair targets (roster.targets).
 
-Burden is points, not a count: each shift type has burden points (nights, weekends and
-on-site duty weigh more, as the leader sets them).
+Doctors count duties, so every doctor's duties are counted per shift type and per category
+(nights, weekends and holidays, weekday evenings, big holidays, back-up duties) beside the
+burden points, each against its target. Doctors with the same targets for everything ("like
+doctors") should have counts at most one apart: the report gives that spread too.
 
-A doctor's fair share (weight) is the participation share times the burden the doctor can
-take at all: shifts in the doctor's pool that no exemption, no long leave (permisjon,
-sykmelding) and no missing course rules out. Holidays and courses do not reduce the share:
-the doctor takes it at other times. Doctors with a fixed number of shifts by agreement, and
-doctors who can take nothing, are outside the comparison.
-
-target(d) = (B + C) * weight(d) / sum(weights) - carry(d), where B is the burden the compared
-doctors carry in this roster and C the sum of their carry-over from earlier periods (points
-above target then; positive carry lowers the target now).
-
-Per category (nights, weekends and holidays, big holidays) the same without carry-over, and
-per member municipality: its doctors' burden against its key (population, equal, agreed).
+The solver, the checker's reports, the CLI, the web pages and the benchmark all use this one
+implementation.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from roster.calendar import Shift
-from roster.eligibility import absent_on, courses_valid_for, exempt, in_pool
 from roster.formats.exchange import Roster
 from roster.instance import Instance
-from roster.model import ABSENCES_REDUCING_TARGET, CostKey, Doctor, Mode
+from roster.model import Mode
+from roster.targets import (
+    CATEGORIES,
+    Basis,
+    basis,
+    categories_of,
+    in_category,
+    integer_lower_bound,
+    municipality_keys,
+    spread,
+)
 
-CATEGORIES = ("night", "weekend", "big_holiday")
-
-
-def in_category(shift: Shift, category: str) -> bool:
-    if category == "night":
-        return shift.is_night
-    if category == "weekend":
-        return shift.is_weekend
-    if category == "big_holiday":
-        return shift.big_holiday is not None
-    raise ValueError(category)
-
-
-def can_carry(doctor: Doctor, shift: Shift, instance: Instance) -> bool:
-    """Counts toward the doctor's fair share: pool, exemptions, long leave, courses."""
-    rules = instance.rules
-    return (
-        in_pool(doctor, shift)
-        and exempt(doctor, shift, rules) is None
-        and not absent_on(doctor, shift.date, ABSENCES_REDUCING_TARGET)
-        and courses_valid_for(doctor, shift, rules)
-    )
-
-
-@dataclass(frozen=True)
-class Basis:
-    """Everything about fairness that does not depend on the roster."""
-
-    weights: dict[str, float]  # compared doctors only; sums to 1
-    category_weights: dict[str, dict[str, float]]  # per category; sums to 1 (or empty)
-    carry: dict[str, float]
-    municipality_keys: dict[str, float]  # sums to 1
-
-    @property
-    def compared(self) -> list[str]:
-        return sorted(self.weights)
-
-
-def _normalise(raw: dict[str, float]) -> dict[str, float]:
-    total = sum(raw.values())
-    return {k: v / total for k, v in raw.items() if v > 0} if total > 0 else {}
-
-
-def municipality_keys(instance: Instance) -> dict[str, float]:
-    munis = instance.legevakt.municipalities
-    key = instance.legevakt.cost_key
-    if key == CostKey.equal:
-        raw = {m.id: 1.0 for m in munis}
-    elif key == CostKey.agreed:
-        raw = {m.id: float(m.share or 0) for m in munis}
-    else:
-        raw = {m.id: float(m.population) for m in munis}
-    total = sum(raw.values())
-    return {k: (v / total if total else 0.0) for k, v in raw.items()}
-
-
-def basis(instance: Instance) -> Basis:
-    shifts = [s for s in instance.shifts if s.needed_always]
-    raw: dict[str, float] = {}
-    raw_cat: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES}
-    for d in instance.doctors:
-        if d.fixed_shifts is not None or d.share <= 0:
-            continue
-        ok = [s for s in shifts if can_carry(d, s, instance)]
-        raw[d.id] = d.share * sum(s.points * s.doctors for s in ok)
-        for c in CATEGORIES:
-            raw_cat[c][d.id] = d.share * sum(s.points * s.doctors for s in ok if in_category(s, c))
-    weights = _normalise(raw)
-    cat = {c: {k: v for k, v in _normalise(raw_cat[c]).items() if k in weights} for c in CATEGORIES}
-    cat = {c: _normalise(v) for c, v in cat.items()}
-    carry = {d: float(instance.history.carry_points.get(d, 0.0)) for d in weights}
-    return Basis(
-        weights=weights,
-        category_weights=cat,
-        carry=carry,
-        municipality_keys=municipality_keys(instance),
-    )
+__all__ = [
+    "CATEGORIES",
+    "Basis",
+    "DoctorLoad",
+    "FairnessReport",
+    "MunicipalityLoad",
+    "basis",
+    "evaluate",
+    "gini",
+    "in_category",
+    "integer_lower_bound",
+    "municipality_keys",
+]
 
 
 @dataclass
@@ -119,12 +55,23 @@ class DoctorLoad:
     minutes_standby: int = 0
     by_category: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CATEGORIES})
     count_by_category: dict[str, int] = field(default_factory=lambda: {c: 0 for c in CATEGORIES})
-    target: float | None = None
-    category_targets: dict[str, float] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+    target: float | None = None  # points; None: not compared (agreed count, nothing to carry)
+    category_targets: dict[str, float] = field(default_factory=dict)  # duties per category
+    type_targets: dict[str, float] = field(default_factory=dict)  # duties per shift type
+    fixed: int | None = None  # agreed number of duties
 
     @property
     def deviation(self) -> float | None:
         return None if self.target is None else self.points - self.target
+
+    def category_deviation(self, category: str) -> float | None:
+        t = self.category_targets.get(category)
+        return None if t is None else self.count_by_category[category] - t
+
+    def type_deviation(self, type_id: str) -> float | None:
+        t = self.type_targets.get(type_id)
+        return None if t is None else self.by_type.get(type_id, 0) - t
 
 
 @dataclass
@@ -137,7 +84,8 @@ class MunicipalityLoad:
     points: int = 0
     minutes_onsite: int = 0
     minutes_standby: int = 0
-    target: float = 0.0
+    target: float = 0.0  # points by the cost key, in the shift types it takes part in
+    doctors_target: float = 0.0  # its doctors' fair targets added up
 
     @property
     def deviation(self) -> float:
@@ -152,8 +100,15 @@ class FairnessReport:
     max_deviation: float
     spread: float
     gini: float
-    category_max_deviation: dict[str, float]
+    category_max_deviation: dict[str, float]  # duties
+    type_max_deviation: dict[str, float]  # duties
+    like_groups: list[list[str]]
+    like_spread: dict[str, int]  # per category and 'type:<id>': largest max - min in a group
     municipality_max_deviation: float
+
+    @property
+    def worst_like_spread(self) -> int:
+        return max(self.like_spread.values(), default=0)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -164,24 +119,11 @@ class FairnessReport:
             "category_max_deviation": {
                 k: round(v, 3) for k, v in self.category_max_deviation.items()
             },
+            "type_max_deviation": {k: round(v, 3) for k, v in self.type_max_deviation.items()},
+            "like_groups": self.like_groups,
+            "like_spread": self.like_spread,
             "municipality_max_deviation": round(self.municipality_max_deviation, 3),
-            "doctors": [
-                {
-                    "doctor_id": d.doctor_id,
-                    "name": d.name,
-                    "municipality": d.municipality,
-                    "shifts": d.shifts,
-                    "points": d.points,
-                    "target": None if d.target is None else round(d.target, 3),
-                    "deviation": None if d.deviation is None else round(d.deviation, 3),
-                    "hours_onsite": round(d.minutes_onsite / 60, 2),
-                    "hours_standby": round(d.minutes_standby / 60, 2),
-                    "points_by_category": d.by_category,
-                    "shifts_by_category": d.count_by_category,
-                    "category_targets": {k: round(v, 3) for k, v in d.category_targets.items()},
-                }
-                for d in self.doctors
-            ],
+            "doctors": [_doctor_dict(d) for d in self.doctors],
             "municipalities": [
                 {
                     "municipality_id": m.municipality_id,
@@ -191,6 +133,7 @@ class FairnessReport:
                     "shifts": m.shifts,
                     "points": m.points,
                     "target": round(m.target, 3),
+                    "doctors_target": round(m.doctors_target, 3),
                     "deviation": round(m.deviation, 3),
                     "hours_onsite": round(m.minutes_onsite / 60, 2),
                     "hours_standby": round(m.minutes_standby / 60, 2),
@@ -198,6 +141,26 @@ class FairnessReport:
                 for m in self.municipalities
             ],
         }
+
+
+def _doctor_dict(d: DoctorLoad) -> dict[str, object]:
+    return {
+        "doctor_id": d.doctor_id,
+        "name": d.name,
+        "municipality": d.municipality,
+        "shifts": d.shifts,
+        "points": d.points,
+        "target": None if d.target is None else round(d.target, 3),
+        "deviation": None if d.deviation is None else round(d.deviation, 3),
+        "fixed_shifts": d.fixed,
+        "hours_onsite": round(d.minutes_onsite / 60, 2),
+        "hours_standby": round(d.minutes_standby / 60, 2),
+        "points_by_category": d.by_category,
+        "shifts_by_category": d.count_by_category,
+        "category_targets": {k: round(v, 3) for k, v in d.category_targets.items()},
+        "shifts_by_type": d.by_type,
+        "type_targets": {k: round(v, 3) for k, v in d.type_targets.items()},
+    }
 
 
 def gini(values: Iterable[float]) -> float:
@@ -210,48 +173,56 @@ def gini(values: Iterable[float]) -> float:
     return (2 * cum) / (n * total) - (n + 1) / n
 
 
-def targets(b: Basis, burden_total: float) -> dict[str, float]:
-    """Each compared doctor's target given the compared doctors' total burden."""
-    pot = burden_total + sum(b.carry.values())
-    return {d: pot * w - b.carry[d] for d, w in b.weights.items()}
+def _count(load: DoctorLoad, s: Shift) -> None:
+    load.shifts += 1
+    load.points += s.points
+    load.by_type[s.type_id] = load.by_type.get(s.type_id, 0) + 1
+    if s.mode == Mode.onsite:
+        load.minutes_onsite += s.minutes
+    else:
+        load.minutes_standby += s.minutes
+    for c in categories_of(s):
+        load.by_category[c] += s.points
+        load.count_by_category[c] += 1
 
 
 def evaluate(instance: Instance, roster: Roster, b: Basis | None = None) -> FairnessReport:
     b = b or basis(instance)
     shifts = {s.id: s for s in instance.shifts}
-    loads = {d.id: DoctorLoad(d.id, d.name, d.municipality) for d in instance.doctors}
+    type_ids = [t.id for t in instance.shift_types]
+    loads = {
+        d.id: DoctorLoad(d.id, d.name, d.municipality, by_type={t: 0 for t in type_ids})
+        for d in instance.doctors
+    }
     for a in roster.assignments:
         s = shifts.get(a.shift_id)
         load = loads.get(a.doctor_id)
-        if s is None or load is None:
-            continue
-        load.shifts += 1
-        load.points += s.points
-        if s.mode == Mode.onsite:
-            load.minutes_onsite += s.minutes
+        if s is not None and load is not None:
+            _count(load, s)
+    for d, pts in b.points.items():
+        load = loads[d]
+        load.category_targets = dict(b.categories[d])
+        load.type_targets = dict(b.types[d])
+        if d in b.fixed:
+            load.fixed = b.fixed[d]
         else:
-            load.minutes_standby += s.minutes
-        for c in CATEGORIES:
-            if in_category(s, c):
-                load.by_category[c] += s.points
-                load.count_by_category[c] += 1
-    compared_total = sum(loads[d].points for d in b.weights)
-    tg = targets(b, compared_total)
-    for d, t in tg.items():
-        loads[d].target = t
-    cat_dev: dict[str, float] = {}
+            load.target = pts
+    inside = [loads[d] for d in b.points]
+    cat_dev = {
+        c: max((abs(x.count_by_category[c] - x.category_targets[c]) for x in inside), default=0.0)
+        for c in CATEGORIES
+    }
+    type_dev = {
+        t: max((abs(x.by_type[t] - x.type_targets[t]) for x in inside), default=0.0)
+        for t in type_ids
+    }
+    groups = b.like_groups()
+    like: dict[str, int] = {}
     for c in CATEGORIES:
-        total_c = sum(loads[d].by_category[c] for d in b.weights)
-        devs = []
-        for d, w in b.category_weights[c].items():
-            loads[d].category_targets[c] = total_c * w
-            devs.append(abs(loads[d].by_category[c] - total_c * w))
-        # compared doctors who cannot take the category must have none of it
-        devs += [
-            float(loads[d].by_category[c]) for d in b.weights if d not in b.category_weights[c]
-        ]
-        cat_dev[c] = max(devs, default=0.0)
-    devs_signed = [loads[d].points - tg[d] for d in b.weights]
+        like[c] = max((spread(loads[d].count_by_category[c] for d in g) for g in groups), default=0)
+    for t in type_ids:
+        like[f"type:{t}"] = max((spread(loads[d].by_type[t] for d in g) for g in groups), default=0)
+    devs_signed = [loads[d].points - b.points[d] for d in b.compared]
     all_points = sum(x.points for x in loads.values())
     munis = []
     for m in instance.legevakt.municipalities:
@@ -263,7 +234,8 @@ def evaluate(instance: Instance, roster: Roster, b: Basis | None = None) -> Fair
                 ml.points += load.points
                 ml.minutes_onsite += load.minutes_onsite
                 ml.minutes_standby += load.minutes_standby
-        ml.target = all_points * ml.key
+                ml.doctors_target += b.points.get(load.doctor_id, 0.0)
+        ml.target = b.municipalities[m.id]
         munis.append(ml)
     shares = {d.id: d.share for d in instance.doctors}
     return FairnessReport(
@@ -272,39 +244,10 @@ def evaluate(instance: Instance, roster: Roster, b: Basis | None = None) -> Fair
         total_points=all_points,
         max_deviation=max((abs(x) for x in devs_signed), default=0.0),
         spread=(max(devs_signed) - min(devs_signed)) if devs_signed else 0.0,
-        gini=gini(loads[d].points / shares[d] for d in b.weights if shares[d] > 0),
+        gini=gini(loads[d].points / shares[d] for d in b.compared if shares[d] > 0),
         category_max_deviation=cat_dev,
+        type_max_deviation=type_dev,
+        like_groups=groups,
+        like_spread=like,
         municipality_max_deviation=max((abs(m.deviation) for m in munis), default=0.0),
     )
-
-
-def integer_lower_bound(b: Basis, burden_range: tuple[int, int]) -> float:
-    """A proven lower bound on the largest deviation from target for any roster.
-
-    Burdens are whole points, so doctor d deviates at least as far as the nearest integer to
-    target(d), and the compared doctors' burdens must add up to the total B they carry. For
-    each possible B in `burden_range`, the best integers are the rounded targets, with the
-    surplus moved one point at a time onto the doctors it costs least. The bound is the
-    smallest such worst deviation over the range.
-    """
-    lo, hi = burden_range
-    if not b.weights or hi < lo:
-        return 0.0
-    best = math.inf
-    for total in range(max(0, lo), hi + 1):
-        best = min(best, _integer_spread(targets(b, total), total))
-        if best == 0:
-            break
-    return 0.0 if best == math.inf else best
-
-
-def _integer_spread(tg: dict[str, float], total: int) -> float:
-    cur = {d: round(t) for d, t in tg.items()}
-    surplus = total - sum(cur.values())
-    step = 1 if surplus > 0 else -1
-    while surplus != 0:
-        moves = sorted(tg, key=lambda d: abs(cur[d] + step - tg[d]))
-        for d in moves[: min(abs(surplus), len(moves))]:
-            cur[d] += step
-            surplus -= step
-    return max(abs(cur[d] - tg[d]) for d in tg)

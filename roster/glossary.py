@@ -50,6 +50,15 @@ DAY_KIND_NO: dict[DayKind, str] = {
     DayKind.holiday_eve: "helligdagsaften",
 }
 
+#: The categories doctors count (roster.targets.CATEGORIES), as a leader writes them.
+FAIRNESS_CATEGORY_NO: dict[str, str] = {
+    "night": "Netter",
+    "weekend": "Helg og høytid",
+    "evening": "Kvelder",
+    "big_holiday": "Store høytider",
+    "backup": "Kompetansebakvakter",
+}
+
 CATEGORY_NO: dict[Category, str] = {
     Category.weekday_day: "hverdag dag",
     Category.weekday_evening: "hverdag kveld",
@@ -175,7 +184,7 @@ STAGE_NO: dict[str, str] = {
     "coverage": "Dekning",
     "total": "Jevn total",
     "changes": "Færrest endringer",
-    "categories": "Netter, helger, høytider",
+    "categories": "Likt antall netter, helger, kvelder og vakttyper",
     "municipalities": "Kommunenes andel",
     "spread": "Spredning",
     "wishes": "Ønsker",

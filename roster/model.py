@@ -444,11 +444,11 @@ class RuleOverride(StrictModel):
         return data
 
 
-FairnessCategory = Literal["night", "weekend", "big_holiday"]
+FairnessCategory = Literal["night", "weekend", "evening", "big_holiday", "backup", "types"]
 
 
 def _default_category_weights() -> dict[FairnessCategory, int]:
-    return {"night": 1, "weekend": 1, "big_holiday": 1}
+    return {"night": 2, "weekend": 2, "evening": 1, "big_holiday": 2, "backup": 1, "types": 1}
 
 
 class FairnessConfig(StrictModel):
@@ -456,8 +456,20 @@ class FairnessConfig(StrictModel):
 
     stages: tuple[
         Literal["coverage", "total", "categories", "municipalities", "spread", "wishes"], ...
-    ] = ("coverage", "total", "categories", "municipalities", "spread", "wishes")
+    ] = ("coverage", "categories", "total", "municipalities", "spread", "wishes")
     tolerance_points: float = Field(
-        default=0.0, ge=0, description="Slack allowed on an earlier stage's value"
+        default=0.5,
+        ge=0,
+        description="Points a doctor's total may move from the best found, to even out counts",
+    )
+    replan_tolerance_points: float = Field(
+        default=3.0,
+        ge=0,
+        description="Re-planning: points a doctor's total may be from the best, to keep duties",
     )
     category_weights: dict[FairnessCategory, int] = Field(default_factory=_default_category_weights)
+    exemption_makeup: bool = Field(
+        default=False,
+        description="A granted partial exemption (nights, weekends, shift types) is made up "
+        "with other duties, up to the points the doctor would carry without it",
+    )

@@ -1,79 +1,30 @@
-"""Fairness stages as CP-SAT objectives, built from roster.fairness (the one implementation).
+"""Fairness stages as CP-SAT objectives, built from roster.targets (the one definition of
+what each doctor should carry).
 
-Deviations are scaled by an integer Q so that fractional targets become integers; Q is chosen
-from the instance so the rounding error stays below a thousandth of a point.
+Targets are constants: every duty is shared among the doctors who can take it, so a doctor's
+target for points, each shift type and each category does not depend on the roster. Points
+deviations are scaled by an integer Q so that fractional targets become integers; Q is chosen
+from the instance so the rounding error stays below a thousandth of a point. Counts are held
+to their band: the whole numbers on either side of the target.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from roster.fairness import CATEGORIES, Basis, basis, in_category, integer_lower_bound, targets
+from roster.fairness import CATEGORIES, Basis, basis, in_category
+from roster.targets import band, integer_lower_bound
 from solver.builders import Penalty, duty_days
 from solver.context import BuildCtx
+from solver.plan import CountPlan
 
-
-@dataclass
-class TotalInfo:
-    """What the solver needs for the 'total' stage beyond its objective.
-
-    The compared doctors' total burden B decides every target, and B moves with the
-    back-ups a plan needs and with fixed-shift doctors' choices. Searching with B free is
-    slow, so the solver first steers with targets at the expected B (a guide), then
-    minimises the exact objective from there. The bound is proven: for every B a better
-    roster could have, the integer argument in roster.fairness.integer_lower_bound holds.
-    """
-
-    estimate: float
-    burden_total: cp_model.IntVar
-    burdens: dict[str, cp_model.IntVar]
-    basis: Basis
-    scale: int
-    needed_range: tuple[int, int]  # compared doctors' burden without competence back-ups
-    backup_factor: float  # back-up points per point of burden of doctors needing back-up
-    backup_share: float  # sum of weights of doctors who may need a back-up
-    backup_extra: float  # back-up points other (non-compared) doctors may need
-
-    def fixed_total_devs(self, total: int) -> list[tuple[cp_model.IntVar, int]]:
-        """(burden variable, scaled target) per compared doctor when B is held at `total`."""
-        tg = targets(self.basis, total)
-        return [(self.burdens[d], round(self.scale * tg[d])) for d in self.basis.compared]
-
-    def guide_terms(self, model: cp_model.CpModel) -> list[cp_model.LinearExprT]:
-        """|burden - target at the expected total| per compared doctor, in tenths of a point."""
-        tg = targets(self.basis, round(self.estimate))
-        terms: list[cp_model.LinearExprT] = []
-        for d in self.basis.compared:
-            var = model.get_int_var_from_proto_index(self.burdens[d].index)
-            t = round(10 * tg[d])
-            e = model.new_int_var(0, 10 * (abs(t) + 10_000), f"guide[{d}]")
-            model.add(e >= 10 * var - t)
-            model.add(e >= t - 10 * var)
-            terms.append(e)
-        return terms
-
-    def total_range(self, better_than: float) -> tuple[int, int]:
-        """Totals B that a roster with largest deviation below `better_than` can have."""
-        lo, hi = self.needed_range
-        carry = sum(self.basis.carry.values())
-        a = self.backup_factor * self.backup_share
-        beta = self.backup_factor * (
-            self.backup_share * carry + len(self.basis.weights) * better_than
-        )
-        beta += self.backup_extra
-        if a >= 1:
-            return lo, hi * 10
-        return lo, int(math.floor((hi + beta) / (1 - a)))
-
-    def proven_bound(self, value: float) -> float:
-        """A lower bound on the best largest deviation, valid given a roster of `value`."""
-        lo, hi = self.total_range(value)
-        return min(value, integer_lower_bound(self.basis, (lo, hi)))
+#: Extra cost per duty beyond the first outside a doctor's band (a breach costs more the
+#: larger it is, so one doctor is not made to carry every unavoidable difference).
+BAND_ESCALATION = 4
 
 
 @dataclass
@@ -82,10 +33,20 @@ class Stage:
     objective: cp_model.LinearExprT
     scale: int = 1  # objective units per point (or per unit for counts)
     bound: float | None = None  # a bound proven outside CP-SAT (points)
-    total: TotalInfo | None = None
-    #: Builds a steering objective on a copy of the model from the current solution: deviations
-    #: from targets held at the current totals (constants), which CP-SAT searches far better.
-    guide: Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT] | None = None
+    floor: int = 0  # value that is proven optimal (stop there)
+    #: The variable whose value is the stage's result, when the objective adds a secondary
+    #: term to steer the search (e.g. the largest deviation plus, lightly, the sum of all).
+    measure: cp_model.IntVar | None = None
+    #: Objective value at which the search may stop (default: the measure reaches `floor`).
+    done_at: int | None = None
+
+    def value_in(self, solution: Sequence[int], objective: float) -> float:
+        """The stage's value in a solution (objective units)."""
+        return float(solution[self.measure.index]) if self.measure is not None else objective
+
+    def fixed(self) -> cp_model.LinearExprT:
+        """What later stages keep at (or near) this stage's value."""
+        return self.measure if self.measure is not None else self.objective
 
 
 def scale_for(ctx: BuildCtx, b: Basis) -> int:
@@ -93,23 +54,36 @@ def scale_for(ctx: BuildCtx, b: Basis) -> int:
     return max(1000, 1000 * int(total + 1))
 
 
-def _burden(ctx: BuildCtx, di: int, pick: str | None = None) -> cp_model.IntVar:
+def _cache(ctx: BuildCtx) -> dict[tuple[object, ...], cp_model.IntVar]:
+    cache: dict[tuple[object, ...], cp_model.IntVar] = ctx.__dict__.setdefault("_sums", {})
+    return cache
+
+
+def burden(ctx: BuildCtx, di: int) -> cp_model.IntVar:
     """A doctor's burden points as one integer variable (keeps stage constraints sparse)."""
-    key = (di, pick)
-    cache: dict[tuple[int, str | None], cp_model.IntVar] = ctx.__dict__.setdefault("_burden", {})
-    if key in cache:
-        return cache[key]
-    items = [
-        (ctx.shifts[si].points, v)
-        for si, v in ctx.by_doctor.get(di, [])
-        if pick is None or in_category(ctx.shifts[si], pick)
-    ]
-    var = ctx.model.new_int_var(
-        0, sum(p for p, _ in items), f"burden[{ctx.doctors[di].id},{pick or 'all'}]"
-    )
-    ctx.model.add(var == sum(p * v for p, v in items))
-    cache[key] = var
-    return var
+    cache = _cache(ctx)
+    key = ("points", di)
+    if key not in cache:
+        items = [(ctx.shifts[si].points, v) for si, v in ctx.by_doctor.get(di, [])]
+        var = ctx.model.new_int_var(0, sum(p for p, _ in items), f"points[{ctx.doctors[di].id}]")
+        ctx.model.add(var == sum(p * v for p, v in items))
+        cache[key] = var
+    return cache[key]
+
+
+def count(ctx: BuildCtx, di: int, kind: str, value: str) -> cp_model.IntVar:
+    """How many duties of a shift type (kind 'type') or category (kind 'category')."""
+    cache = _cache(ctx)
+    key = (kind, value, di)
+    if key not in cache:
+        if kind == "type":
+            vs = [v for si, v in ctx.by_doctor.get(di, []) if ctx.shifts[si].type_id == value]
+        else:
+            vs = [v for si, v in ctx.by_doctor.get(di, []) if in_category(ctx.shifts[si], value)]
+        var = ctx.model.new_int_var(0, len(vs), f"{kind}[{ctx.doctors[di].id},{value}]")
+        ctx.model.add(var == sum(vs))
+        cache[key] = var
+    return cache[key]
 
 
 def _sum_var(
@@ -130,105 +104,53 @@ def _max_abs(
     return m
 
 
-def total_stage(ctx: BuildCtx, b: Basis, q: int, holes: int = 0) -> Stage:
-    """Largest deviation of any compared doctor's burden from target (points * q)."""
+def total_stage(
+    ctx: BuildCtx, b: Basis, q: int, holes: int = 0, known: float | None = None
+) -> Stage:
+    """Largest deviation of any compared doctor's points from target (points * q), with the
+    integer bound: no roster can do better. `known`: a bound proven elsewhere for the rosters
+    this stage may choose from (the count plan's, when every count is in its band).
+
+    The largest deviation alone is flat: many rosters share it, and bringing one of several
+    doctors at it closer changes nothing. So the objective adds every doctor's deviation,
+    steeper the larger it is (beyond half a point, one point, two points), which rewards
+    each step toward the goal; the largest deviation still weighs most."""
     idx = ctx.doctor_index
-    burden = {d: _burden(ctx, idx[d]) for d in b.compared}
+    devs = [q * burden(ctx, idx[d]) - round(q * b.points[d]) for d in b.compared]
     total_ub = sum(s.points * s.doctors for s in ctx.shifts)
-    big_b = _sum_var(ctx, "burden_compared", list(burden.values()), total_ub)
-    carry_total = sum(b.carry.values())
-    devs = []
-    for d in b.compared:
-        r = b.weights[d]
-        const = round(q * (b.carry[d] - r * carry_total))
-        devs.append(q * burden[d] - round(r * q) * big_b + const)
     ub = q * (total_ub + int(sum(abs(c) for c in b.carry.values())) + 1)
     m = _max_abs(ctx, "max_dev_total", devs, ub)
-    factor, share, extra = _backup_terms(ctx, b)
-    info = TotalInfo(
-        estimate=expected_total(ctx, b, holes),
-        burden_total=big_b,
-        burdens=burden,
-        basis=b,
-        scale=q,
-        needed_range=compared_burden_range(ctx, b, holes, with_backups=False),
-        backup_factor=factor,
-        backup_share=share,
-        backup_extra=extra,
-    )
-    return Stage(
-        "total",
-        m,
-        q,
-        total=info,
-        guide=lambda model, _solution: cp_model.LinearExpr.sum(info.guide_terms(model)),
-    )
+    targets = {d: b.points[d] for d in b.compared}
+    bound = integer_lower_bound(targets, compared_burden_range(ctx, b, holes))
+    bound = max(bound, known or 0.0)
+    floor = max(0, int((bound - 0.0015) * q))
+    steep: list[cp_model.LinearExprT] = []
+    for d, dev in zip(b.compared, devs, strict=True):
+        e = _max_abs(ctx, f"dev_total[{d}]", [dev], ub)
+        steep.append(e)
+        for k, (at, weight) in enumerate(STEPS):
+            over = ctx.model.new_int_var(0, ub, f"dev_total_over[{d},{k}]")
+            ctx.model.add(over >= e - round(at * q))
+            steep.append(weight * over)
+    objective = 4 * STEPS[-1][1] * len(devs) * m + cp_model.LinearExpr.sum(steep)
+    return Stage("total", objective, q, bound=bound, floor=floor, measure=m)
 
 
-def _backup_terms(ctx: BuildCtx, b: Basis) -> tuple[float, float, float]:
-    """How much back-up burden doctors who may need a back-up can bring (see total_range)."""
-    backup_pts = [s.points for s in ctx.shifts if not s.needed_always]
-    if not backup_pts:
-        return 0.0, 0.0, 0.0
-    kmax = max(backup_pts)
-    share, pmin, extra = 0.0, math.inf, 0.0
-    for di, d in enumerate(ctx.doctors):
-        nc = [
-            si
-            for si, _ in ctx.by_doctor.get(di, [])
-            if ctx.shifts[si].role.value == "primary" and not ctx.competent[(di, si)]
-        ]
-        if not nc:
-            continue
-        pmin = min(pmin, min(ctx.shifts[si].points for si in nc))
-        if d.id in b.weights:
-            share += b.weights[d.id]
-        else:
-            extra += kmax * (d.fixed_shifts if d.fixed_shifts is not None else len(nc))
-    if share == 0 or pmin in (0, math.inf):
-        return (0.0, 0.0, extra) if pmin != 0 else (0.0, 0.0, extra + kmax * len(ctx.shifts))
-    return kmax / pmin, share, extra
+#: Where a doctor's deviation gets steeper in the total stage's objective (points, weight).
+STEPS = ((0.5, 8), (1.0, 64), (2.0, 512))
 
 
-def expected_total(ctx: BuildCtx, b: Basis, holes: int) -> float:
-    """A fair roster's likely total for the compared doctors: the shifts they must cover, plus
-    the back-ups their non-competent members bring, each taking their target share."""
-    needed = [s for s in ctx.shifts if s.needed_always]
-    base = sum(s.points * s.doctors for s in needed) - holes * (
-        sum(s.points for s in needed) / max(1, len(needed))
-    )
-    for di, d in enumerate(ctx.doctors):
-        if d.id not in b.weights and d.fixed_shifts is not None:
-            pts = [ctx.shifts[si].points for si, _ in ctx.by_doctor.get(di, [])]
-            base -= d.fixed_shifts * (sum(pts) / max(1, len(pts)))
-    backup_pts = [s.points for s in ctx.shifts if not s.needed_always]
-    per_backup = sum(backup_pts) / len(backup_pts) if backup_pts else 0.0
-    factor = 0.0
-    for did, w in b.weights.items():
-        di = ctx.doctor_index[did]
-        items = [(si, v) for si, v in ctx.by_doctor.get(di, []) if ctx.shifts[si].needed_always]
-        if not items:
-            continue
-        nc = [si for si, _ in items if not ctx.competent[(di, si)]]
-        avg = sum(ctx.shifts[si].points for si, _ in items) / len(items)
-        factor += w * (len(nc) / len(items)) * (per_backup / avg if avg else 0.0)
-    return base / max(0.05, 1.0 - factor)
-
-
-def compared_burden_range(
-    ctx: BuildCtx, b: Basis, holes: int, with_backups: bool = True
-) -> tuple[int, int]:
-    """The total burden the compared doctors can carry, given `holes` missing doctors."""
+def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int) -> tuple[int, int]:
+    """The total points the compared doctors can carry, given `holes` missing doctors."""
     needed = [s for s in ctx.shifts if s.needed_always]
     points = sorted({s.points for s in needed}) or [0]
     total = sum(s.points * s.doctors for s in needed)
-    backup = (
-        sum(s.points * s.doctors for s in ctx.shifts if not s.needed_always) if with_backups else 0
-    )
+    backup = sum(s.points * s.doctors for s in ctx.shifts if not s.needed_always)
     lo_all, hi_all = total - holes * points[-1], total - holes * points[0] + backup
     others_lo = others_hi = 0
+    compared = set(b.compared)
     for di, d in enumerate(ctx.doctors):
-        if d.id in b.weights:
+        if d.id in compared:
             continue
         pts = sorted(ctx.shifts[si].points for si, _ in ctx.by_doctor.get(di, []))
         if d.fixed_shifts is not None:
@@ -239,109 +161,113 @@ def compared_burden_range(
     return max(0, lo_all - others_hi), hi_all - others_lo
 
 
-def categories_stage(
-    ctx: BuildCtx, b: Basis, q: int, weights: dict[str, int], rotation: list[Penalty]
-) -> Stage:
-    idx = ctx.doctor_index
+def plan_distance(ctx: BuildCtx, plan: CountPlan) -> cp_model.IntVar:
+    """Sum over doctors and cells of |duties in the cell - the count plan's number|: a guide
+    toward a roster whose counts are the plan's (solver.plan)."""
+    per: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for (di, si), v in ctx.x.items():
+        per[(di, plan.cell_of[si])].append(v)
     terms: list[cp_model.LinearExprT] = []
-    guide_items: list[GuideItem] = []
-    ub = q * (sum(s.points * s.doctors for s in ctx.shifts) + 1)
-    for c in CATEGORIES:
-        w = weights.get(c, 1)
-        if w == 0:
-            continue
-        burden = {d: _burden(ctx, idx[d], c) for d in b.compared}
-        total_c = category_total(ctx, b, c)
-        devs = []
-        for d in b.compared:
-            r = b.category_weights[c].get(d, 0.0)
-            devs.append(q * burden[d] - round(r * q) * total_c)
-            guide_items.append((burden[d], total_c, r, w))
-        terms.append(w * _max_abs(ctx, f"max_dev_{c}", devs, ub))
-    terms.extend(q * p.weight * p.expr for p in rotation)
-    return Stage(
-        "categories",
-        sum(terms),
-        q,
-        guide=_l1_guide(guide_items, [(10 * p.weight, p.expr) for p in rotation]),
+    for (di, ci), vs in sorted(per.items()):
+        want = plan.planned(di, ci)
+        e = ctx.model.new_int_var(0, max(len(vs), want), f"off_plan[{ctx.doctors[di].id},{ci}]")
+        ctx.model.add(e >= sum(vs) - want)
+        ctx.model.add(e >= want - sum(vs))
+        terms.append(e)
+    dist = ctx.model.new_int_var(0, 2 * len(ctx.x) + 1, "off_plan")
+    ctx.model.add(dist == cp_model.LinearExpr.sum(terms))
+    return dist
+
+
+@dataclass(frozen=True)
+class BandTerm:
+    """One count held to its band: (doctor index, 'type'|'category', value, lo, hi, weight)."""
+
+    di: int
+    kind: str
+    value: str
+    lo: int
+    hi: int
+    weight: int
+
+
+def band_terms(ctx: BuildCtx, b: Basis, weights: dict[str, int]) -> list[BandTerm]:
+    """Every count a doctor is held to: per shift type and per category, for the compared
+    doctors and those with an agreed number of duties."""
+    out: list[BandTerm] = []
+    idx = ctx.doctor_index
+    for d in b.doctors:
+        di = idx[d]
+        for t, target in b.types[d].items():
+            lo, hi = band(target)
+            out.append(BandTerm(di, "type", t, lo, hi, weights.get("types", 1)))
+        for c in CATEGORIES:
+            w = weights.get(c, 1)
+            if w == 0:
+                continue
+            lo, hi = band(b.categories[d][c])
+            out.append(BandTerm(di, "category", c, lo, hi, w))
+    return out
+
+
+def categories_stage(
+    ctx: BuildCtx,
+    b: Basis,
+    weights: dict[str, int],
+    rotation: list[Penalty],
+) -> Stage:
+    """Duties outside each doctor's band, per shift type and per category (weighted, and
+    more for each duty beyond the first), plus the big-holiday rotation.
+    """
+    terms: list[cp_model.LinearExprT] = []
+    for t in band_terms(ctx, b, weights):
+        c = count(ctx, t.di, t.kind, t.value)
+        name = f"{ctx.doctors[t.di].id},{t.kind}:{t.value}"
+        out = ctx.model.new_int_var(0, max(c.proto.domain[-1], t.hi), f"outside[{name}]")
+        ctx.model.add(out >= c - t.hi)
+        ctx.model.add(out >= t.lo - c)
+        extra = ctx.model.new_int_var(0, max(c.proto.domain[-1], t.hi), f"beyond[{name}]")
+        ctx.model.add(extra >= out - 1)
+        terms.append(t.weight * (out + BAND_ESCALATION * extra))
+    terms.extend(p.weight * p.expr for p in rotation)
+    ub = sum(
+        t.weight * (1 + BAND_ESCALATION) * len(ctx.shifts) for t in band_terms(ctx, b, weights)
     )
-
-
-GuideItem = tuple[cp_model.IntVar, cp_model.IntVar, float, int]  # (burden, total, share, weight)
-
-
-def category_total(ctx: BuildCtx, b: Basis, category: str) -> cp_model.IntVar:
-    """The compared doctors' burden in a category, one variable (cached)."""
-    cache: dict[str, cp_model.IntVar] = ctx.__dict__.setdefault("_category_total", {})
-    if category not in cache:
-        idx = ctx.doctor_index
-        parts = [_burden(ctx, idx[d], category) for d in b.compared]
-        ub = sum(s.points * s.doctors for s in ctx.shifts)
-        cache[category] = _sum_var(ctx, f"burden_compared_{category}", list(parts), ub)
-    return cache[category]
-
-
-def _l1_guide(
-    items: list[GuideItem], extra: list[tuple[int, cp_model.LinearExprT]] | None = None
-) -> Callable[[cp_model.CpModel, list[int]], cp_model.LinearExprT]:
-    """Sum of |burden - share * total| in tenths of a point, totals frozen at the solution."""
-
-    def build(model: cp_model.CpModel, solution: list[int]) -> cp_model.LinearExprT:
-        terms: list[cp_model.LinearExprT] = []
-        for burden, total, share, weight in items:
-            target = round(10 * share * solution[total.index])
-            var = model.get_int_var_from_proto_index(burden.index)
-            e = model.new_int_var(0, 10 * (abs(target) + 100_000), f"guide[{burden.name}]")
-            model.add(e >= 10 * var - target)
-            model.add(e >= target - 10 * var)
-            terms.append(weight * e)
-        for weight, expr in extra or []:
-            terms.append(weight * _rebind(model, expr))
-        return sum(terms)
-
-    return build
-
-
-def _rebind(model: cp_model.CpModel, expr: cp_model.LinearExprT) -> cp_model.LinearExprT:
-    """The same variable in a cloned model (soft-rule penalties here are single literals)."""
-    if not isinstance(expr, cp_model.IntVar):
-        raise TypeError("guide penalties must be single variables")
-    return model.get_int_var_from_proto_index(expr.index)
+    ub += sum(p.weight for p in rotation)
+    outside = ctx.model.new_int_var(0, ub, "outside_bands")
+    ctx.model.add(outside == cp_model.LinearExpr.sum(terms))
+    return Stage("categories", outside, 1, bound=0.0)
 
 
 def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:
+    """Largest deviation of a member municipality's points from its key, counted in the
+    shift types it takes part in."""
     by_muni: dict[str, list[int]] = defaultdict(list)
     for di, d in enumerate(ctx.doctors):
         by_muni[d.municipality].append(di)
-    ub = q * (sum(s.points * s.doctors for s in ctx.shifts) + 1)
     total_ub = sum(s.points * s.doctors for s in ctx.shifts)
-    burden = {
-        m: _sum_var(ctx, f"burden_m[{m}]", [_burden(ctx, di) for di in dis], total_ub)
-        for m, dis in by_muni.items()
-    }
-    all_b = _sum_var(ctx, "burden_all", list(burden.values()), total_ub)
-    devs = [q * burden.get(m, 0) - round(key * q) * all_b for m, key in b.municipality_keys.items()]
-    items: list[GuideItem] = [
-        (burden[m], all_b, key, 1) for m, key in b.municipality_keys.items() if m in burden
-    ]
-    return Stage(
-        "municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q, guide=_l1_guide(items)
-    )
+    ub = q * (total_ub + 1)
+    devs = []
+    for m, target in b.municipalities.items():
+        parts: list[cp_model.LinearExprT] = [burden(ctx, di) for di in by_muni.get(m, [])]
+        pts = _sum_var(ctx, f"points_m[{m}]", parts, total_ub)
+        devs.append(q * pts - round(q * target))
+    return Stage("municipalities", _max_abs(ctx, "max_dev_municipality", devs, ub), q)
 
 
 def spread_stage(ctx: BuildCtx, b: Basis) -> Stage:
     """Count duty days that come too close to another one for an even spread.
 
     For a doctor expected to take n duties in D days, the even gap is D/n days; two duty days
-    inside half that gap are a cluster and cost one unit each.
+    inside half that gap are a cluster and cost one unit each. Doctors with an agreed number
+    of duties are held to it too.
     """
     ys = duty_days(ctx)
     days = (ctx.instance.period.end - ctx.instance.period.start).days + 1
-    needed = sum(s.doctors for s in ctx.shifts if s.needed_always)
     terms = []
-    for d, w in b.weights.items():
+    for d in b.doctors:
         di = ctx.doctor_index[d]
-        expected = max(1.0, w * needed)
+        expected = max(1.0, sum(b.types[d].values()))
         window = max(2, min(14, int(days / expected / 2)))
         y = ys.get(di, {})
         for day in sorted(y):
@@ -365,3 +291,6 @@ def fairness_basis(ctx: BuildCtx) -> Basis:
         cached = basis(ctx.instance)
         ctx._basis = cached  # type: ignore[attr-defined]
     return cached
+
+
+StageMaker = Callable[[], Stage]

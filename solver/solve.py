@@ -1,40 +1,53 @@
 """solve(): an Instance in, a SolveResult out. Never raises for an impossible plan.
 
-Lexicographic fairness: each stage is optimised, its value fixed (within the configured
-tolerance) and the next stage solved with the previous solution as hint. Stages: coverage
-(no holes), total (largest deviation from target), [changes, when re-planning], categories
-(nights, weekends, big holidays, holiday rotation), municipalities (burden vs key), spread
-(no clusters), wishes.
+Lexicographic fairness: each stage is optimised from the previous stage's roster, its value
+fixed (the total within a stated tolerance, the others exactly) and the next stage solved.
+Stages: coverage (no holes), total (largest deviation from target points), [changes, when
+re-planning], categories (each doctor's duties per shift type and category held to the whole
+numbers next to the target; big-holiday rotation), municipalities (points against the key),
+spread (no clusters), wishes. Every stage gets a share of the time limit and starts from a
+complete roster, so every stage ends with one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.sat.python import cp_model
 
-from roster.fairness import targets
 from roster.formats.exchange import Assignment, Roster
 from roster.instance import Instance
 from solver.builders import BUILDERS, Penalty
-from solver.construct import construct, deviation, rebalance
+from solver.construct import Goals, construct, deviation, rebalance
 from solver.context import BuildCtx, create_variables
 from solver.objectives import (
     Stage,
-    TotalInfo,
     categories_stage,
     fairness_basis,
     municipalities_stage,
     penalty_stage,
+    plan_distance,
     scale_for,
     spread_stage,
     total_stage,
 )
+from solver.plan import CountPlan, count_plan
+from solver.polish import ROUND_SECONDS, objective_value, polish
+from solver.scores import (
+    Score,
+    band_score,
+    crowding_score,
+    municipality_score,
+    plan_score,
+    points_score,
+)
+
+log = logging.getLogger("solver")
 
 STATUS: dict[Any, str] = {
     cp_model.OPTIMAL: "optimal",
@@ -46,14 +59,21 @@ STATUS: dict[Any, str] = {
 
 #: Share of the time limit each stage may use (unused time rolls over to later stages).
 TIME_SHARES = {
-    "coverage": 0.05,
-    "total": 0.65,
-    "changes": 0.08,
-    "categories": 0.1,
-    "municipalities": 0.06,
-    "spread": 0.07,
-    "wishes": 0.07,
+    "coverage": 0.04,
+    "total": 0.3,
+    "changes": 0.15,
+    "categories": 0.3,
+    "municipalities": 0.08,
+    "spread": 0.14,
+    "wishes": 0.08,
 }
+
+#: Share of the time limit for rounding the targets to whole counts (solver.plan), and share
+#: of a fairness stage's time for the targeted search before CP-SAT's own.
+PLAN_SHARE = 0.1
+POLISH_SHARE = 0.85
+#: Share of the time limit for bringing the first roster to the count plan.
+REALIZE_SHARE = 0.25
 
 Progress = Callable[[str, float | None, float | None, float], None]
 
@@ -112,12 +132,14 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.hit_floor = False
 
     def on_solution_callback(self) -> None:
-        value = self.objective_value
+        measure = self.stage.measure
+        value = self.objective_value if measure is None else self.value(measure)
         if self.report is not None:
+            bound = self.best_objective_bound if measure is None else 0.0
             self.report(
                 self.stage.name,
                 value / self.stage.scale,
-                self.best_objective_bound / self.stage.scale,
+                max(bound / self.stage.scale, self.stage.bound or 0.0),
                 time.monotonic() - self.started,
             )
         if value <= self.floor:
@@ -171,39 +193,77 @@ def _changes_stage(ctx: BuildCtx, previous: Roster) -> Stage:
     return Stage("changes", sum(terms) + lost if terms else lost, 1)
 
 
+@dataclass(frozen=True)
+class StagePlan:
+    """One stage of the solve: its name, how to build its objective (when its turn comes, so
+    early solves stay small), its share of the time, and the slack its value is fixed with
+    for the stages after it (objective units)."""
+
+    name: str
+    make: Callable[[], Stage]
+    share: float
+    slack: Callable[[Stage], int]
+    score: Score | None = None  # where each doctor stands: enables the targeted search
+
+
 def _stages(
     ctx: BuildCtx, penalties: dict[str, list[Penalty]], options: SolveOptions
-) -> list[tuple[str, Callable[[], Stage]]]:
-    """The stages in order, each built only when its turn comes (keeps early solves small)."""
+) -> list[StagePlan]:
+    """The stages in the order the legevakt configured (coverage always first)."""
     b = fairness_basis(ctx)
     q = scale_for(ctx, b)
+    fairness = ctx.instance.fairness
+    replan = options.previous is not None
+    tolerance = fairness.replan_tolerance_points if replan else fairness.tolerance_points
 
     def holes_found() -> int:
         return int(getattr(ctx, "holes_total", 0))
 
+    counts: CountPlan | None = getattr(ctx, "count_plan", None)
+
+    def plan_bound() -> float | None:
+        """The count plan's value bounds the total once every count is in its band (the
+        categories stage reached 0 and holds it) and the plan was proven optimal."""
+        if counts is None or not (counts.optimal and counts.exact):
+            return None
+        return counts.value if getattr(ctx, "bands_kept", False) else None
+
     made: dict[str, Callable[[], Stage]] = {
         "coverage": lambda: penalty_stage("coverage", penalties["coverage"]),
-        "total": lambda: total_stage(ctx, b, q, holes_found()),
+        "total": lambda: total_stage(ctx, b, q, holes_found(), plan_bound()),
         "categories": lambda: categories_stage(
             ctx,
             b,
-            q,
-            {str(k): v for k, v in ctx.instance.fairness.category_weights.items()},
+            {str(k): v for k, v in fairness.category_weights.items()},
             penalties["big_holiday_rotation"],
         ),
         "municipalities": lambda: municipalities_stage(ctx, b, q),
         "spread": lambda: spread_stage(ctx, b),
         "wishes": lambda: penalty_stage("wishes", penalties["wishes"]),
     }
-    order: list[str] = list(ctx.instance.fairness.stages)
+    order: list[str] = list(fairness.stages)
     if "coverage" not in order:
         order.insert(0, "coverage")
     if options.previous is not None:
+        # Re-planning: the fewest changes that keep every doctor's points within the
+        # re-plan tolerance of the best found, before counts and the rest are evened out.
         previous = options.previous
         made["changes"] = lambda: _changes_stage(ctx, previous)
-        at = order.index("total") + 1 if "total" in order else 1
-        order.insert(at, "changes")
-    return [(name, made[name]) for name in order]
+        first = [n for n in ("coverage", "total") if n in order]
+        order = [*first, "changes", *(n for n in order if n not in first)]
+
+    def slack(stage: Stage) -> int:
+        return round(tolerance * stage.scale) if stage.name == "total" else 0
+
+    weights = {str(k): v for k, v in fairness.category_weights.items()}
+    scores: dict[str, Score] = {
+        "total": points_score(ctx, b),
+        "categories": band_score(ctx, b, weights),
+        "municipalities": municipality_score(ctx, b),
+        "spread": crowding_score(ctx, b),
+    }
+
+    return [StagePlan(n, made[n], TIME_SHARES.get(n, 0.1), slack, scores.get(n)) for n in order]
 
 
 def _fix_enforcement(ctx: BuildCtx) -> None:
@@ -229,6 +289,10 @@ def _parameters(
     p = solver.parameters
     p.random_seed = options.seed
     p.log_search_progress = options.log
+    # Every stage starts from a complete roster: time is better spent improving it than on
+    # probing the model, which costs seconds per stage on a legevakt of fifty doctors.
+    p.cp_model_probing_level = 0
+    p.symmetry_level = 0
     if options.deterministic:
         p.num_workers = 1
         p.max_deterministic_time = max(0.05, seconds)
@@ -252,7 +316,7 @@ def _complete(
 ) -> _Outcome | None:
     """Complete a hint for a stage's new variables: fix the assignment, minimise the stage
     objective (fast: almost everything is fixed). CP-SAT then starts from the true value."""
-    if wall <= 1.0:
+    if wall <= 0.3:
         return None
     trial = model.clone()
     for var in [*ctx.x.values(), *ctx.holes.values()]:
@@ -265,8 +329,9 @@ def _complete(
     code = solver.solve(trial)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    value = solver.objective_value
-    return _Outcome(cp_model.FEASIBLE, value, 0.0, list(solver.response_proto.solution))
+    solution = list(solver.response_proto.solution)
+    value = stage.value_in(solution, solver.objective_value)
+    return _Outcome(cp_model.FEASIBLE, value, 0.0, solution)
 
 
 def _run(
@@ -278,11 +343,14 @@ def _run(
     started: float,
     hint: list[int] | None,
     floor: int = 0,
+    fallback: _Outcome | None = None,
 ) -> _Outcome:
     """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
-    Never runs past the overall deadline (options.time_limit after `started`)."""
+    Never runs past the overall deadline (options.time_limit after `started`). `fallback`:
+    the hint already completed for this stage (else it is completed here)."""
     wall = ctx.deadline - time.monotonic()
-    fallback = _complete(model, stage, ctx, hint, wall) if hint is not None else None
+    if fallback is None and hint is not None:
+        fallback = _complete(model, stage, ctx, hint, wall)
     if fallback is not None:
         if fallback.value <= floor:  # the starting roster already reaches a proven bound
             return _Outcome(cp_model.OPTIMAL, fallback.value, float(floor), fallback.solution)
@@ -304,127 +372,14 @@ def _run(
             fallback.seconds = spent  # no time to improve: the hint itself stands
             return fallback
         return _Outcome(code, seconds=spent)
-    value = solver.objective_value
-    bound = solver.best_objective_bound
-    if cb.hit_floor:
+    solution = list(solver.response_proto.solution)
+    value = stage.value_in(solution, solver.objective_value)
+    bound = solver.best_objective_bound if stage.measure is None else 0.0
+    if cb.hit_floor or value <= floor:
         code, bound = cp_model.OPTIMAL, float(floor)
-    return _Outcome(code, value, bound, list(solver.response_proto.solution), spent)
-
-
-def _solve_guided(
-    ctx: BuildCtx,
-    stage: Stage,
-    options: SolveOptions,
-    budget: float,
-    started: float,
-    hint: list[int] | None,
-    slack: int = 0,
-) -> _Outcome:
-    """Steer first, on a copy of the model, with the stage's guide (deviations from targets
-    held constant); then minimise the exact objective from there, stopping at a proven bound."""
-    assert stage.guide is not None
-    deadline = time.monotonic() + budget
-    if hint is not None:
-        done = _complete(ctx.model, stage, ctx, hint, ctx.deadline - time.monotonic())
-        if done is None:  # no time to prepare a guide: polish the exact objective directly
-            out = _run(ctx, ctx.model, stage, options, budget, started, hint)
-            if out.solution is not None:
-                ctx.model.add(stage.objective <= int(round(out.value)) + slack)
-            return out
-        hint = done.solution
-    guide = ctx.model.clone()
-    steer = Stage(stage.name, stage.guide(guide, hint or []), 10)
-    # The guide's value is not the stage's (a sum, not the largest deviation): not reported.
-    quiet = replace(options, progress=None)
-    out = _run(ctx, guide, steer, quiet, budget * 0.6, started, hint, floor=0)
-    if out.solution is not None:
-        hint = out.solution[: len(ctx.model.proto.variables)]
-    left = budget * 0.4 if options.deterministic else max(0.2, deadline - time.monotonic())
-    info = stage.total
-    if info is not None and hint is not None:
-        fixed = _total_at_fixed_b(ctx, stage, info, options, left, started, hint)
-        if fixed is not None:
-            return fixed
-    out = _run(ctx, ctx.model, stage, options, left, started, hint)
-    if out.solution is None:
-        return out
-    ctx.model.add(stage.objective <= int(round(out.value)) + slack)
-    if info is not None:
-        value = out.value / stage.scale
-        bound = info.proven_bound(value)
-        out.bound = max(out.bound, bound * stage.scale)
-        if value <= bound + 0.0015:
-            out.code = cp_model.OPTIMAL
-    return out
-
-
-def _total_at_fixed_b(
-    ctx: BuildCtx,
-    stage: Stage,
-    info: TotalInfo,
-    options: SolveOptions,
-    budget: float,
-    started: float,
-    hint: list[int],
-) -> _Outcome | None:
-    """Polish the guide's roster with the compared doctors' total B held at its value: the
-    targets are then constants, which CP-SAT handles far better than targets moving with B.
-    Stops at the integer bound for that B; the result is pinned in the model for later stages.
-    """
-    from roster.fairness import integer_lower_bound
-
-    total = _compared_total(ctx, info, hint)
-    floor_b = integer_lower_bound(info.basis, (total, total))
-    trial = ctx.model.clone()
-    m = trial.new_int_var(0, stage.scale * (total + 1_000), "max_dev_total_at_b")
-    pinned = info.fixed_total_devs(total)
-    for var, target in pinned:
-        dev = stage.scale * trial.get_int_var_from_proto_index(var.index) - target
-        trial.add(m >= dev)
-        trial.add(m >= -dev)
-    trial.add(trial.get_int_var_from_proto_index(info.burden_total.index) == total)
-    floor = max(0, math.floor((floor_b - 0.0015) * stage.scale))
-    out = _run(ctx, trial, Stage(stage.name, m, stage.scale), options, budget, started, hint, floor)
-    if out.solution is None:
-        return None
-    limit = int(round(out.value))
-    ctx.model.add(info.burden_total == total)
-    for var, target in pinned:
-        ctx.model.add(stage.scale * var - target <= limit)
-        ctx.model.add(stage.scale * var - target >= -limit)
-    solution = out.solution[: len(ctx.model.proto.variables)]
-    value = _exact_value(ctx, info, solution)
-    bound = info.proven_bound(value)
-    code = cp_model.OPTIMAL if value <= bound + 0.0015 else cp_model.FEASIBLE
-    done = _complete(ctx.model, stage, ctx, solution, ctx.deadline - time.monotonic())
-    return _Outcome(
-        code,
-        value * stage.scale,
-        bound * stage.scale,
-        done.solution if done is not None else solution,
-        out.seconds,
-    )
-
-
-def _compared_total(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> int:
-    return sum(
-        ctx.shifts[si].points
-        for (di, si), var in ctx.x.items()
-        if ctx.doctors[di].id in info.basis.weights and solution[var.index]
-    )
-
-
-def _exact_value(ctx: BuildCtx, info: TotalInfo, solution: list[int]) -> float:
-    """Largest deviation from target for the compared doctors in a solution (points)."""
-    from roster.fairness import targets
-
-    burdens = {d: 0 for d in info.basis.compared}
-    for (di, si), var in ctx.x.items():
-        d = ctx.doctors[di].id
-        if d in burdens and solution[var.index]:
-            burdens[d] += ctx.shifts[si].points
-    tg = targets(info.basis, sum(burdens.values()))
-    return max((abs(burdens[d] - tg[d]) for d in burdens), default=0.0)
+    elif stage.measure is not None:
+        code = cp_model.FEASIBLE  # optimal for the steered objective, not proven for the measure
+    return _Outcome(code, value, bound, solution, spent)
 
 
 def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
@@ -434,55 +389,90 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     ctx, penalties = build(instance, options)
     ctx.deadline = deadline = _deadline(started, options, len(ctx.x))
     _fix_enforcement(ctx)
-    stages = _stages(ctx, penalties, options)
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
-    start = _first_roster(ctx, options)
+    b = fairness_basis(ctx)
+    weights = {str(k): v for k, v in instance.fairness.category_weights.items()}
+    counts = count_plan(
+        ctx,
+        b,
+        _pre_budget(options, PLAN_SHARE, deadline, 0.2),
+        options.workers,
+        weights,
+        options.deterministic,
+    )
+    ctx.count_plan = counts  # type: ignore[attr-defined]
+    log.debug(
+        "count plan at %.1fs: largest deviation %.2f, outside bands %d, optimal %s, exact %s",
+        time.monotonic() - started,
+        counts.value,
+        counts.outside,
+        counts.optimal,
+        counts.exact,
+    )
+    plans = _stages(ctx, penalties, options)
+    start = _first_roster(ctx, options, Goals(ctx, b, counts))
+    log.debug("first roster at %.1fs", time.monotonic() - started)
+    if counts.counts:
+        seconds = _pre_budget(options, REALIZE_SHARE, deadline, 0.35)
+        start = _realize(ctx, counts, options, seconds, start)
+        log.debug("count plan followed at %.1fs", time.monotonic() - started)
     best: list[int] | None = None
-    remaining_share = sum(TIME_SHARES.get(name, 0.1) for name, _ in stages)
-    total_share = remaining_share
-    tolerance = instance.fairness.tolerance_points
-    for name, make in stages:
-        share = TIME_SHARES.get(name, 0.1)
+    remaining_share = total_share = sum(p.share for p in plans)
+    for plan in plans:
         left = deadline - time.monotonic()
-        if left <= 0.5 and best is not None:
-            result.stages.append(StageResult(name, "skipped", None, None, 0.0))
-            remaining_share -= share
-            continue
         if options.deterministic:  # planned shares: budgets must not depend on the wall clock
-            budget = options.time_limit * share / total_share
+            stages_time = options.time_limit * (1 - PLAN_SHARE - REALIZE_SHARE)
+            budget = stages_time * plan.share / total_share
         else:
-            budget = left * share / remaining_share if remaining_share > 0 else left
-            if name == "coverage":  # a hole matters more than any fairness: take what it needs
+            budget = left * plan.share / remaining_share if remaining_share > 0 else left
+            if plan.name == "coverage":  # a hole matters more than any fairness
                 budget = max(budget, 0.5 * left)
-        remaining_share -= share
-        stage = make()
-        slack = int(round(tolerance * stage.scale)) if stage.scale > 1 else 0
-        floor = unavoidable_holes(ctx) if name == "coverage" else 0
-        if stage.guide is not None and best is not None:
-            out = _solve_guided(ctx, stage, options, budget, started, best, slack)
+        remaining_share -= plan.share
+        if left <= 0.5 and best is not None:
+            result.stages.append(StageResult(plan.name, "skipped", None, None, 0.0))
+            continue
+        stage = plan.make()
+        floor = unavoidable_holes(ctx) if plan.name == "coverage" else stage.floor
+        hint = best or start
+        if plan.name == "changes":
+            hint = _start_if_allowed(ctx, stage, start) or hint
+        if plan.score is not None:
+            out = _targeted(ctx, stage, options, budget, started, hint, floor, plan.score)
         else:
-            out = _run(ctx, ctx.model, stage, options, budget, started, best or start, floor)
-            if out.solution is not None:
-                ctx.model.add(stage.objective <= int(round(out.value)) + slack)
+            out = _run(ctx, ctx.model, stage, options, budget, started, hint, floor)
         status = STATUS.get(out.code, "unknown")
+        log.debug(
+            "stage %s done at %.1fs: %s %s",
+            plan.name,
+            time.monotonic() - started,
+            status,
+            None if out.solution is None else out.value / stage.scale,
+        )
         if out.solution is not None:
+            ctx.model.add(stage.fixed() <= int(round(out.value)) + plan.slack(stage))
             value, bound = out.value / stage.scale, out.bound / stage.scale
             if stage.bound is not None:
                 bound = max(bound, stage.bound)
-            result.stages.append(StageResult(name, status, value, bound, out.seconds))
-            if name == "coverage":
+                if value <= bound + 0.0015:
+                    status = "optimal"
+            result.stages.append(StageResult(plan.name, status, value, bound, out.seconds))
+            if plan.name == "coverage":
                 ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
-            best = out.solution
+            if plan.name == "categories":
+                ctx.bands_kept = out.value == 0  # type: ignore[attr-defined]
+            best = out.solution[: len(ctx.model.proto.variables)]
             if options.progress:
-                options.progress(name, value, bound, time.monotonic() - started)
+                options.progress(plan.name, value, bound, time.monotonic() - started)
             continue
-        result.stages.append(StageResult(name, status, None, None, out.seconds))
+        result.stages.append(StageResult(plan.name, status, None, None, out.seconds))
         if best is None and out.code != cp_model.INFEASIBLE and _rule_clean(ctx, start):
             # No time left to search, but the starting roster keeps every rule (the checker
             # says so): it stands, as the greedy peer's roster would.
             holes = _missing(ctx, {p for p, v in ctx.x.items() if start[v.index]})
-            result.stages[-1] = StageResult(name, "start", float(holes), None, out.seconds)
+            result.stages[-1] = StageResult(plan.name, "start", float(holes), None, out.seconds)
             best = start
+            if options.progress:
+                options.progress(plan.name, float(holes), None, time.monotonic() - started)
             break
         if best is None:
             result.status = "infeasible" if out.code == cp_model.INFEASIBLE else "no_solution"
@@ -494,12 +484,119 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             return result
         break  # keep the previous stage's roster
     assert best is not None
+    done = {s.name for s in result.stages}
+    result.stages += [
+        StageResult(p.name, "skipped", None, None, 0.0) for p in plans if p.name not in done
+    ]
     result.roster = _roster_from(ctx, best)
     solved = [s for s in result.stages if s.status != "skipped"]
-    all_optimal = all(s.status == "optimal" for s in solved) and len(solved) == len(stages)
+    all_optimal = all(s.status == "optimal" for s in solved) and len(solved) == len(plans)
     result.status = "optimal" if all_optimal else "feasible"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _targeted(
+    ctx: BuildCtx,
+    stage: Stage,
+    options: SolveOptions,
+    budget: float,
+    started: float,
+    hint: list[int],
+    floor: int,
+    score: Score,
+) -> _Outcome:
+    """Most of the stage's time on the targeted search (solver.polish: a few doctors at a
+    time), the rest on CP-SAT's own search from there, which may also prove the bound."""
+    entered = time.monotonic()
+    until = entered + POLISH_SHARE * budget
+    done = _complete(ctx.model, stage, ctx, hint, ctx.deadline - time.monotonic())
+    if done is None:
+        return _run(ctx, ctx.model, stage, options, budget, started, hint, floor)
+    assert done.solution is not None
+    if _finished(stage, done.solution, floor):
+        return _Outcome(cp_model.OPTIMAL, done.value, float(floor), done.solution)
+    solution, _ = polish(
+        ctx,
+        ctx.model,
+        stage.objective,
+        done.solution,
+        ctx.deadline if options.deterministic else min(until, ctx.deadline),
+        score,
+        seed=options.seed,
+        workers=max(1, options.workers),
+        done=lambda sol: _finished(stage, sol, floor),
+        rounds=_rounds(options, POLISH_SHARE * budget),
+    )
+    left = max(0.0, budget - (time.monotonic() - entered))
+    value = stage.value_in(solution, objective_value(stage.objective, solution) or 0.0)
+    polished = _Outcome(cp_model.FEASIBLE, value, 0.0, solution)
+    log.debug(
+        "%s: start %s, targeted search %s (%.1fs; objective %s -> %s), then CP-SAT %.1fs",
+        stage.name,
+        done.value / stage.scale,
+        value / stage.scale,
+        time.monotonic() - entered,
+        objective_value(stage.objective, done.solution),
+        objective_value(stage.objective, solution),
+        left,
+    )
+    return _run(ctx, ctx.model, stage, options, left, started, solution, floor, polished)
+
+
+def _finished(stage: Stage, solution: list[int], floor: int) -> bool:
+    objective = objective_value(stage.objective, solution) or 0.0
+    if stage.done_at is not None:
+        return objective <= stage.done_at
+    return stage.value_in(solution, objective) <= floor
+
+
+def _pre_budget(options: SolveOptions, share: float, deadline: float, most: float) -> float:
+    """Seconds for a step before the stages: its share of the time limit, but never more than
+    `most` of what is left (a short limit leaves the stages their time). Reproducible runs
+    use the planned share alone (on CP-SAT's deterministic clock)."""
+    planned = share * options.time_limit
+    if options.deterministic:
+        return planned
+    return max(0.2, min(planned, most * (deadline - time.monotonic())))
+
+
+def _rounds(options: SolveOptions, seconds: float) -> int | None:
+    """Rounds of the targeted search for reproducible runs (None: until time is up)."""
+    return max(1, int(seconds / ROUND_SECONDS)) if options.deterministic else None
+
+
+def _realize(
+    ctx: BuildCtx, counts: CountPlan, options: SolveOptions, seconds: float, start: list[int]
+) -> list[int]:
+    """Bring the first roster to the count plan's numbers with the targeted search (every
+    rule kept, nothing else fixed): its counts are in every band and its points as close to
+    target as whole counts allow, so the fairness stages start from there."""
+    objective = plan_distance(ctx, counts)
+    done = _complete(ctx.model, Stage("plan", objective), ctx, start, seconds)
+    if done is None or done.solution is None:
+        return start
+    solution, value = polish(
+        ctx,
+        ctx.model,
+        objective,
+        done.solution,
+        ctx.deadline if options.deterministic else min(time.monotonic() + seconds, ctx.deadline),
+        plan_score(ctx, counts),
+        seed=options.seed,
+        workers=max(1, options.workers),
+        done=lambda sol: (objective_value(objective, sol) or 0) <= 0,
+        rounds=_rounds(options, seconds),
+    )
+    log.debug("count plan: %s duties away from it, then %s", done.value, value)
+    return solution
+
+
+def _start_if_allowed(ctx: BuildCtx, stage: Stage, start: list[int]) -> list[int] | None:
+    """The re-plan's starting roster (the previous one, repaired), completed for `stage`, if
+    it keeps what earlier stages fixed: the changes stage then starts from few changes."""
+    done = _complete(ctx.model, stage, ctx, start, ctx.deadline - time.monotonic())
+    return done.solution if done is not None else None
 
 
 def _rule_clean(ctx: BuildCtx, solution: list[int]) -> bool:
@@ -545,9 +642,10 @@ def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
         model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
-def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
+def _first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int]:
     """A starting point for the search: when re-planning, the best start built from the
     previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
+    b = goals.b
     if options.previous is not None:
         keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
         kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
@@ -555,24 +653,22 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions) -> list[int]:
         # previous roster still allows, kept whole; kept only up to each doctor's new fair
         # share (as is, and rebalanced); and a fresh greedy roster. Empty seats are filled
         # greedily in each.
-        b = fairness_basis(ctx)
-        needed = sum(s.points * s.doctors for s in ctx.shifts if s.needed_always)
-        share = targets(b, needed)
         top = max((s.points for s in ctx.shifts), default=0)
-        up_to = {di: share[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in share}
+        up_to = {
+            di: b.points[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in b.points
+        }
         candidates = [
-            construct(ctx, b, kept),
-            construct(ctx, b, kept, up_to),
-            construct(ctx, b),
+            construct(ctx, goals, kept),
+            construct(ctx, goals, kept, up_to),
+            construct(ctx, goals),
         ]
-        candidates.append(rebalance(ctx, b, candidates[1]))
+        candidates.append(rebalance(ctx, goals, candidates[1]))
         pairs = min(
             candidates,
             key=lambda c: (_missing(ctx, c), round(deviation(ctx, b, c), 3), len(kept - c)),
         )
     else:
-        b = fairness_basis(ctx)
-        pairs = rebalance(ctx, b, construct(ctx, b))
+        pairs = rebalance(ctx, goals, construct(ctx, goals))
     solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
         solution[var.index] = 1 if pair in pairs else 0

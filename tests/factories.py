@@ -12,6 +12,7 @@ from roster.model import (
     Competence,
     DayKind,
     Doctor,
+    FairnessConfig,
     History,
     Legevakt,
     Municipality,
@@ -102,6 +103,7 @@ def make_instance(
     overrides: tuple[RuleOverride, ...] = (),
     history: History | None = None,
     legevakt: Legevakt | None = None,
+    fairness: FairnessConfig | None = None,
 ) -> Instance:
     return Instance(
         name="test",
@@ -112,6 +114,7 @@ def make_instance(
         history=history or History(),
         ruleset=load_ruleset("norge"),
         rule_overrides=overrides,
+        fairness=fairness or FairnessConfig(),
     )
 
 

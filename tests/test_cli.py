@@ -353,7 +353,7 @@ def test_solve_small_report_json(small_solved: tuple[Result, Path]) -> None:
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["status"] in ("optimal", "feasible")
     stages = [s["stage"] for s in report["stages"]]
-    assert stages[:2] == ["coverage", "total"]
+    assert stages[:3] == ["coverage", "categories", "total"]
     assert all({"value", "bound", "status"} <= set(s) for s in report["stages"])
     names = {d["name"] for d in report["fairness"]["doctors"]}
     assert "Svein Åsheim" in names

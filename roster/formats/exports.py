@@ -21,10 +21,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from roster.calendar import Shift, holiday_name
-from roster.fairness import evaluate
+from roster.fairness import CATEGORIES, evaluate
 from roster.formats.exchange import Roster, holes, roster_csv_text
 from roster.formats.formulas import neutralise_workbook
-from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO
+from roster.glossary import FAIRNESS_CATEGORY_NO, MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO
 from roster.instance import Instance
 from roster.model import Mode, Role
 
@@ -40,20 +40,18 @@ MARKERS: tuple[tuple[str, str], ...] = (
 SHEET_CALENDAR = "Kalender"
 SHEET_DOCTORS = "Leger"
 SHEET_MUNICIPALITIES = "Kommuner"
-DOCTOR_HEADER = (
-    "Navn",
-    "Kommune",
-    "Vakter",
-    "Poeng",
-    "Mål",
-    "Avvik",
-    "Netter (poeng)",
-    "Netter (mål)",
-    "Helg/helligdag (poeng)",
-    "Helg/helligdag (mål)",
-    "Høytid (poeng)",
-    "Høytid (mål)",
-)
+DOCTOR_HEADER = ("Navn", "Kommune", "Vakter", "Poeng", "Mål (poeng)", "Avvik (poeng)")
+
+
+def doctor_header(instance: Instance) -> tuple[str, ...]:
+    """The doctors sheet's header: points, then each category and each shift type as a count
+    beside its target (what doctors count)."""
+    counted = [FAIRNESS_CATEGORY_NO[c] for c in CATEGORIES] + [
+        t.label for t in instance.shift_types
+    ]
+    return DOCTOR_HEADER + tuple(h for name in counted for h in (name, f"{name} (mål)"))
+
+
 MUNICIPALITY_HEADER = (
     "Kommune",
     "Nøkkel",
@@ -127,7 +125,7 @@ def _calendar_sheet(ws: Worksheet, instance: Instance, roster: Roster) -> None:
 
 
 def _doctors_sheet(ws: Worksheet, instance: Instance, roster: Roster) -> None:
-    _header(ws, DOCTOR_HEADER)
+    _header(ws, doctor_header(instance))
     munis = {m.id: m.name for m in instance.legevakt.municipalities}
     for load in evaluate(instance, roster).doctors:
         row: list[object] = [
@@ -138,8 +136,10 @@ def _doctors_sheet(ws: Worksheet, instance: Instance, roster: Roster) -> None:
             _round(load.target),
             _round(load.deviation),
         ]
-        for c in ("night", "weekend", "big_holiday"):
-            row += [load.by_category[c], _round(load.category_targets.get(c))]
+        for c in CATEGORIES:
+            row += [load.count_by_category[c], _round(load.category_targets.get(c))]
+        for t in instance.shift_types:
+            row += [load.by_type.get(t.id, 0), _round(load.type_targets.get(t.id))]
         ws.append(row)
 
 

@@ -14,9 +14,9 @@ from legevakt.cli import app
 from roster.fairness import evaluate
 from roster.formats.exchange import CSV_HEADER, Roster, roster_csv_text
 from roster.formats.exports import (
-    DOCTOR_HEADER,
     MUNICIPALITY_HEADER,
     UNSTAFFED,
+    doctor_header,
     month_html,
     write_csv,
     write_xlsx,
@@ -84,7 +84,7 @@ def test_xlsx_has_three_sheets_with_headers(tmp_path: Path) -> None:
     assert wb.sheetnames == ["Kalender", "Leger", "Kommuner"]
     cal = [c.value for c in wb["Kalender"][1]]
     assert cal == ["Dato", "Kveld", "Kompetansebakvakt"]
-    assert tuple(c.value for c in wb["Leger"][1]) == DOCTOR_HEADER
+    assert tuple(c.value for c in wb["Leger"][1]) == doctor_header(inst)
     assert tuple(c.value for c in wb["Kommuner"][1]) == MUNICIPALITY_HEADER
     assert all(wb[name].freeze_panes == "B2" for name in wb.sheetnames)
     assert wb["Kalender"]["A2"].value == "25.01.2027 mandag"

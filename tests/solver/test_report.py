@@ -83,7 +83,7 @@ def test_report_has_the_keys_in_order(
     assert list(report) == KEYS
     assert report["status"] == result.status
     assert report["stages"] == [s.to_dict() for s in result.stages]
-    assert [s["stage"] for s in report["stages"]][:2] == ["coverage", "total"]
+    assert [s["stage"] for s in report["stages"]][:3] == ["coverage", "categories", "total"]
     assert (report["seed"], report["workers"], report["time_limit"]) == (3, 2, 10)
     assert report["variables"] == result.variables
     assert report["rules"] == inst.rules.record()

@@ -135,7 +135,7 @@ def test_replan_start_keeps_backup_pairing_when_the_backup_leaves() -> None:
     """The re-plan starts from the old roster. A kept LIS1 primary whose back-up is gone gets
     a new back-up or loses the duty: the starting roster keeps every rule by itself."""
     from roster.formats.exchange import Assignment
-    from solver.construct import construct
+    from solver.construct import Goals, construct
     from solver.objectives import fairness_basis
     from solver.solve import build
     from tests.solver.test_builders import BACKUP, EVENING, LIS1, NO_GAP
@@ -152,7 +152,7 @@ def test_replan_start_keeps_backup_pairing_when_the_backup_leaves() -> None:
     kveld = [si for si, s in enumerate(ctx.shifts) if s.type_id == "kveld"]
     # The old roster without its back-ups: the LIS1 doctor alone on every other evening.
     keep = {(index["lis"] if k % 2 else index["d1"], si) for k, si in enumerate(kveld)}
-    pairs = construct(ctx, fairness_basis(ctx), keep)
+    pairs = construct(ctx, Goals(ctx, fairness_basis(ctx)), keep)
     roster = Roster(
         assignments=tuple(
             Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)

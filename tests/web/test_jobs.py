@@ -50,7 +50,7 @@ def test_request_only_queues_and_a_worker_solves(tmp_path: Path, template_db: Pa
         assert data["status"] == "done"
         progress = data["fremdrift"]
         assert progress["done"] is True
-        assert [s["stage"] for s in progress["stages"]][:2] == ["coverage", "total"]
+        assert [s["stage"] for s in progress["stages"]][:3] == ["coverage", "categories", "total"]
         assert progress["largest_deviation"] is not None and progress["bound"] is not None
         assert_no_breaches(app, job_id)
         run_job(app.state.sessions, job_id)  # a finished job is never solved twice
