@@ -127,8 +127,10 @@ def _count_moves(lines: dict[str, LedgerLine], changes: Sequence[Change]) -> Non
 
 
 def carry_over(instance: Instance, lines: Sequence[LedgerLine], worked: Roster) -> History:
-    """The next period's `history:`: worked points minus target per compared doctor, and the
-    big holidays worked added to those the instance already knew."""
+    """The next period's `history:`: per compared doctor, worked points minus their fair part
+    of the points the compared doctors worked together (the targets scaled to that total, so
+    the carry-over adds up to zero: a duty nobody worked is nobody's debt), and the big
+    holidays worked added to those the instance already knew."""
     shifts = {s.id: s for s in instance.shifts}
     seen = {(h.year, h.holiday, h.doctor) for h in instance.history.big_holidays}
     big = list(instance.history.big_holidays)
@@ -141,7 +143,12 @@ def carry_over(instance: Instance, lines: Sequence[LedgerLine], worked: Roster) 
             seen.add(key)
             big.append(BigHolidayDuty(year=key[0], holiday=key[1], doctor=key[2]))
     big.sort(key=lambda h: (h.year, h.holiday.value, h.doctor))
-    carry = {line.id: round(line.deviation, 2) for line in lines if line.deviation is not None}
+    compared = [line for line in lines if line.target is not None]
+    aimed = sum(line.target or 0.0 for line in compared)
+    scale = sum(line.worked.points for line in compared) / aimed if aimed else 0.0
+    carry = {
+        line.id: round(line.worked.points - (line.target or 0.0) * scale, 2) for line in compared
+    }
     return History(carry_points=carry, big_holidays=tuple(big))
 
 

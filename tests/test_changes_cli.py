@@ -71,7 +71,7 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Case:
     path = tmp_path_factory.mktemp("innherred") / "roster.csv"
     write_roster_csv(inst, roster, path)
     shifts = {s.id: s for s in inst.shifts}
-    compared = basis(inst).weights
+    compared = set(basis(inst).compared)
     for a in roster.assignments:
         s = shifts[a.shift_id]
         if not (s.is_night and s.role == Role.primary and a.doctor_id in compared):
