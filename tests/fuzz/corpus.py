@@ -163,13 +163,15 @@ def _mutate_text(rng: random.Random, text: str) -> str:
 
 
 def xlsx(rows: list[list[Any]]) -> bytes:
+    """A workbook of these rows (control characters, which a workbook cannot hold, left out)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     for r in rows:
-        ws.append(r)
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in r])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
