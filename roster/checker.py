@@ -22,6 +22,7 @@ from roster.eligibility import (
     courses_valid,
     exemption_rule_on,
     in_pool,
+    outside_rota,
     wish_matches,
 )
 from roster.formats.exchange import Roster
@@ -176,6 +177,15 @@ def check_pool(c: Ctx) -> list[Finding]:
 def check_absence(c: Ctx) -> list[Finding]:
     out = []
     for d, s in c.each_assignment():
+        outside = outside_rota(d, s)
+        if outside is not None:
+            when = (
+                f"fra {d.rota_from:%d.%m.%Y}"
+                if d.rota_from is not None and outside < d.rota_from
+                else f"til {d.rota_until:%d.%m.%Y}"
+            )
+            out.append(c.finding("absence", f"legen er i vaktordningen {when}", s, d))
+            continue
         a = absence_during(d, s)
         if a is not None:
             what = ABSENCE_NO[a.kind]

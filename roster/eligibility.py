@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 
 from roster.calendar import OSLO, Shift, to_minutes
 from roster.model import (
@@ -167,9 +168,28 @@ def in_pool(doctor: Doctor, shift: Shift) -> bool:
     return shift.pool is None or doctor.municipality in shift.pool
 
 
+T = TypeVar("T")
+
+
+def memo(kind: str, doctor: Doctor, day: dt.date, rules: RuleBook, compute: Callable[[], T]) -> T:
+    """A fact about the doctor on the date, computed once per rule book (the doctor object
+    is kept with it, so a different doctor with the same id is never confused with it)."""
+    key = (kind, id(doctor), day)
+    hit = rules.memo.get(key)
+    if hit is not None and hit[0] is doctor:
+        return cast(T, hit[1])
+    value = compute()
+    rules.memo[key] = (doctor, value)
+    return value
+
+
 def courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
     """Both courses completed on or before the date and not expired (always true on a date
     the course requirement was not in force)."""
+    return memo("courses", doctor, day, rules, lambda: _courses_valid(doctor, day, rules))
+
+
+def _courses_valid(doctor: Doctor, day: dt.date, rules: RuleBook) -> bool:
     if not rules.in_force("courses_required", day):
         return True
     p = rules.params("courses_required", day, CoursesRequiredParams)
@@ -202,6 +222,14 @@ def competent_alone(
     more than strictly needed); the checker passes the true count. The LIS1 exception counts
     only where the regulation permitted it and the legevakt chose it.
     """
+    if shifts_in_period_before == 0:
+        return memo("alone", doctor, day, rules, lambda: _competent_alone(doctor, day, rules, 0))
+    return _competent_alone(doctor, day, rules, shifts_in_period_before)
+
+
+def _competent_alone(
+    doctor: Doctor, day: dt.date, rules: RuleBook, shifts_in_period_before: int
+) -> bool:
     if not rules.in_force("competence_backup", day):
         return True
     p = rules.params("competence_backup", day, CompetenceBackupParams)
@@ -228,6 +256,17 @@ def competent_for(
     return all(competent_alone(doctor, day, rules, shifts_in_period_before) for day in shift.dates)
 
 
+def outside_rota(doctor: Doctor, shift: Shift) -> dt.date | None:
+    """The first date the duty has hours on outside the doctor's days in the rota (a doctor
+    who starts or leaves during the plan), or None."""
+    for day in shift.dates:
+        if doctor.rota_from is not None and day < doctor.rota_from:
+            return day
+        if doctor.rota_until is not None and day > doctor.rota_until:
+            return day
+    return None
+
+
 def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:
     """Why the doctor can never take this shift (rule id), regardless of the rest of the plan.
 
@@ -238,7 +277,7 @@ def unavailable_reason(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | N
     rule = exempt(doctor, shift, rules)
     if rule is not None:
         return rule
-    if absence_during(doctor, shift) is not None:
+    if absence_during(doctor, shift) is not None or outside_rota(doctor, shift) is not None:
         return "absence"
     if not courses_valid_for(doctor, shift, rules):
         return "courses_required"

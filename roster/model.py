@@ -344,12 +344,24 @@ class Doctor(StrictModel):
     kind: DoctorKind
     share: float = Field(default=1.0, ge=0, le=3)
     fixed_shifts: int | None = Field(default=None, ge=0, le=1_000)
+    rota_from: dt.date | None = Field(
+        default=None, description="First day in the rota (a doctor who starts during the plan)"
+    )
+    rota_until: dt.date | None = Field(
+        default=None, description="Last day in the rota (a doctor who leaves during the plan)"
+    )
     competence: Competence = Competence()
     exemptions: tuple[Exemption, ...] = ()
     absences: tuple[Absence, ...] = ()
     wishes: tuple[Wish, ...] = ()
     email: str = ""
     phone: str = ""
+
+    @model_validator(mode="after")
+    def _rota_dates(self) -> Doctor:
+        if self.rota_from and self.rota_until and self.rota_until < self.rota_from:
+            raise ValueError("siste dag i vaktordningen er før første dag")
+        return self
 
     @property
     def has_practice_day(self) -> bool:

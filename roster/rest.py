@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
-from roster.eligibility import absent_on
+from roster.eligibility import absent_on, memo
 from roster.model import Doctor, Mode
 from roster.rules import DayOffAfterNightParams, RestParams, RuleBook
 
@@ -81,6 +81,10 @@ class PracticeDay:
 def practice_day(doctor: Doctor, day: dt.date, rules: RuleBook) -> PracticeDay | None:
     """The doctor's own practice day on this date, if any (not on holidays, nor on days of
     absence; only kinds of doctor that have a practice)."""
+    return memo("practice", doctor, day, rules, lambda: _practice_day(doctor, day, rules))
+
+
+def _practice_day(doctor: Doctor, day: dt.date, rules: RuleBook) -> PracticeDay | None:
     if not doctor.has_practice_day:
         return None
     p = rules.params("rest", day, RestParams)

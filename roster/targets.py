@@ -44,6 +44,7 @@ from roster.eligibility import (
     exempt,
     exemption_rule,
     in_pool,
+    outside_rota,
 )
 from roster.instance import Instance
 from roster.model import (
@@ -104,6 +105,8 @@ def carry_reason(doctor: Doctor, shift: Shift, instance: Instance) -> str | None
     rule = exempt(doctor, shift, rules)
     if rule is not None:
         return rule
+    if outside_rota(doctor, shift) is not None:
+        return "absence"
     if any(a.kind in ABSENCES_REDUCING_TARGET for a in doctor.absences):
         absence = absence_during(doctor, shift)
         if absence is not None and absence.kind in ABSENCES_REDUCING_TARGET:

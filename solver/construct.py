@@ -334,7 +334,10 @@ def rebalance(
         _take(ctx, st, di, si)
     caps = _caps(ctx)
     if goals.plan is not None:
+        # With a count plan, the moves toward it are enough here: the targeted search that
+        # follows (solver.solve._realize) does the rest far better than more moves would.
         _follow_plan(ctx, goals, st, caps)
+        return set(st.assigned)
     cost = _Cost(ctx, goals)
     if max_moves is None:  # bounded by the size of the plan, never by the clock
         max_moves = 50 * len(ctx.doctors)
@@ -495,3 +498,36 @@ def _try(
     if su is not None:
         _take(ctx, st, u, su)
     return False
+
+
+def lift(ctx: BuildCtx, goals: Goals, pairs: set[Pair], allowance: float) -> set[Pair]:
+    """Re-planning: bring every doctor below their target by more than `allowance` points up
+    to it, one duty at a time from the doctor furthest above target who has one they can
+    take (every rule kept, competence pairing untouched). Each duty moved is one change, so
+    the fewest moves that do it are the start of a re-plan that changes little."""
+    st = goals.state()
+    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        _take(ctx, st, di, si)
+    caps = _caps(ctx)
+    b = goals.b
+    index = ctx.doctor_index
+    compared = [index[d] for d in b.compared]
+    for _ in range(sum(s.doctors for s in ctx.shifts)):
+        dev = {di: st.points[di] - b.points[ctx.doctors[di].id] for di in compared}
+        low = [di for di in compared if dev[di] < -allowance]
+        if not low:
+            break
+        u = min(low, key=lambda di: (dev[di], di))
+        moved = False
+        for o in sorted(compared, key=lambda di: (-dev[di], di)):
+            if dev[o] <= 0 or ctx.doctors[o].fixed_shifts is not None:
+                break
+            for so in sorted(st.duties[o], key=lambda i: (-ctx.shifts[i].points, i)):
+                if _transferable(ctx, goals, st, o, u, so) and _try(ctx, st, caps, o, so, u):
+                    moved = True
+                    break
+            if moved:
+                break
+        if not moved:
+            break
+    return set(st.assigned)

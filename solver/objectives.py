@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from roster.fairness import CATEGORIES, Basis, basis, in_category
+from roster.formats.exchange import Roster
 from roster.targets import band, integer_lower_bound
 from solver.builders import Penalty, duty_days
 from solver.context import BuildCtx
@@ -34,11 +35,14 @@ class Stage:
     scale: int = 1  # objective units per point (or per unit for counts)
     bound: float | None = None  # a bound proven outside CP-SAT (points)
     floor: int = 0  # value that is proven optimal (stop there)
+    stop: int | None = None  # value at which the search stops, proven best to a small step
     #: The variable whose value is the stage's result, when the objective adds a secondary
     #: term to steer the search (e.g. the largest deviation plus, lightly, the sum of all).
     measure: cp_model.IntVar | None = None
     #: Objective value at which the search may stop (default: the measure reaches `floor`).
     done_at: int | None = None
+    #: Held at its value for the stages after (default: the measure, or the objective).
+    hold: cp_model.LinearExprT | None = None
 
     def value_in(self, solution: Sequence[int], objective: float) -> float:
         """The stage's value in a solution (objective units)."""
@@ -46,6 +50,8 @@ class Stage:
 
     def fixed(self) -> cp_model.LinearExprT:
         """What later stages keep at (or near) this stage's value."""
+        if self.hold is not None:
+            return self.hold
         return self.measure if self.measure is not None else self.objective
 
 
@@ -105,11 +111,17 @@ def _max_abs(
 
 
 def total_stage(
-    ctx: BuildCtx, b: Basis, q: int, holes: int = 0, known: float | None = None
+    ctx: BuildCtx,
+    b: Basis,
+    q: int,
+    holes: int = 0,
+    known: float | None = None,
+    good_enough: float | None = None,
 ) -> Stage:
     """Largest deviation of any compared doctor's points from target (points * q), with the
     integer bound: no roster can do better. `known`: a bound proven elsewhere for the rosters
-    this stage may choose from (the count plan's, when every count is in its band).
+    this stage may choose from (the count plan's, when every count is in its band), and
+    `good_enough` a value no roster beats by more than the plan's search step.
 
     The largest deviation alone is flat: many rosters share it, and bringing one of several
     doctors at it closer changes nothing. So the objective adds every doctor's deviation,
@@ -133,7 +145,8 @@ def total_stage(
             ctx.model.add(over >= e - round(at * q))
             steep.append(weight * over)
     objective = 4 * STEPS[-1][1] * len(devs) * m + cp_model.LinearExpr.sum(steep)
-    return Stage("total", objective, q, bound=bound, floor=floor, measure=m)
+    stop = round((good_enough + 1e-6) * q) if good_enough is not None else None
+    return Stage("total", objective, q, bound=bound, floor=floor, measure=m, stop=stop)
 
 
 #: Where a doctor's deviation gets steeper in the total stage's objective (points, weight).
@@ -159,6 +172,38 @@ def compared_burden_range(ctx: BuildCtx, b: Basis, holes: int) -> tuple[int, int
         else:
             others_hi += sum(pts)
     return max(0, lo_all - others_hi), hi_all - others_lo
+
+
+def changes_stage(ctx: BuildCtx, b: Basis, q: int, previous: Roster, allowance: float) -> Stage:
+    """Re-planning: the fewest of the previous roster's duties moved, with every compared
+    doctor's points within `allowance` of target where the rules allow (points beyond it
+    weigh more than any number of changes). The stage's value is the number of changes."""
+    terms: list[cp_model.LinearExprT] = []
+    lost = 0
+    for a in previous.assignments:
+        di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
+        var = ctx.x.get((di, si)) if di is not None and si is not None else None
+        if var is None:
+            lost += 1
+        else:
+            terms.append(1 - var)
+    moved = ctx.model.new_int_var(lost, lost + len(terms), "changes")
+    ctx.model.add(moved == lost + cp_model.LinearExpr.sum(terms))
+    total_ub = sum(s.points * s.doctors for s in ctx.shifts)
+    ub = q * (total_ub + int(sum(abs(c) for c in b.carry.values())) + 1)
+    beyond: list[cp_model.IntVar] = []
+    for d in b.compared:
+        dev = q * burden(ctx, ctx.doctor_index[d]) - round(q * b.points[d])
+        e = ctx.model.new_int_var(0, ub, f"beyond_allowance[{d}]")
+        ctx.model.add(e >= dev - round(allowance * q))
+        ctx.model.add(e >= -dev - round(allowance * q))
+        beyond.append(e)
+    weight = len(previous.assignments) + len(ctx.shifts) + 1
+    objective = moved + weight * cp_model.LinearExpr.sum(beyond)
+    # Nothing is better than keeping every duty that can be kept with everyone within the
+    # allowance: the search may stop there.
+    # Later stages keep both: no more changes, and nobody further beyond the allowance.
+    return Stage("changes", objective, 1, measure=moved, done_at=lost, hold=objective)
 
 
 def plan_distance(ctx: BuildCtx, plan: CountPlan) -> cp_model.IntVar:

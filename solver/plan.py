@@ -58,6 +58,7 @@ class CountPlan:
     value: float = 0.0  # largest points deviation of the plan
     outside: int = 0  # counts outside their band in the plan
     optimal: bool = False
+    bound: float = 0.0  # proven: no plan has a smaller largest deviation
     #: The plan's model is a relaxation of the roster's: every roster with all counts in
     #: their bands is a plan, so an optimal plan's value bounds the roster's deviation.
     exact: bool = False
@@ -176,23 +177,25 @@ def count_plan(
     # found; feasibility is monotone, so search them by halves. A check that runs out of
     # time counts as failed, and then the result is not proven optimal.
     targets = {d: b.points[d] for d in b.compared}
-    floor = round(_Q * integer_lower_bound(targets, (0, 10 * round(sum(targets.values())) + 10)))
+    floor = integer_lower_bound(targets, (0, 10 * round(sum(targets.values())) + 10))
     found_worst = _worst(cell_list, b, idx, best)
-    candidates = sorted(
-        {
-            v
-            for d in b.compared
-            for k in range(math.floor(b.points[d]) - 4, math.ceil(b.points[d]) + 5)
-            for v in [round(_Q * abs(k - b.points[d]))]
-            if floor <= v < found_worst
-        }
+    candidates = _coarse(
+        sorted(
+            {
+                v
+                for d in b.compared
+                for k in range(math.floor(b.points[d]) - 4, math.ceil(b.points[d]) + 5)
+                for v in [abs(k - b.points[d])]
+                if floor - 1e-9 <= v < found_worst - 1e-9
+            }
+        )
     )
     lo, hi = 0, len(candidates) - 1
-    proven = code == cp_model.OPTIMAL
+    plan.bound = floor
     while lo <= hi and (deterministic or time.monotonic() < deadline):
         mid = (lo + hi) // 2
         trial = m.clone()
-        _within(trial, points, targets, candidates[mid] / _Q)
+        _within(trial, points, targets, candidates[mid])
         for key, v in c.items():
             trial.add_hint(v, best[key])
         check = effort.solver(0.5)
@@ -200,23 +203,44 @@ def count_plan(
         if found in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             best = {key: check.value(v) for key, v in c.items()}
             hi = mid - 1
-        else:
-            proven = proven and found == cp_model.INFEASIBLE
+        elif found == cp_model.INFEASIBLE:
+            plan.bound = max(plan.bound, candidates[mid])  # proven: no plan is this close
             lo = mid + 1
-    _within(m, points, targets, _worst(cell_list, b, idx, best) / _Q)
+        else:
+            lo = mid + 1  # unknown: look higher, the bound stays where it is
+    _within(m, points, targets, _worst(cell_list, b, idx, best))
     for key, v in c.items():
         m.add_hint(v, best[key])
     m.minimize(sum(devs))
-    evener = effort.solver(1.0)
+    evener = effort.solver(0.5)
     if evener.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         best = {key: evener.value(v) for key, v in c.items()}
     for (di, ci), n in best.items():
         if n:
             plan.counts.setdefault(di, {})[ci] = n
-    plan.value = _worst(cell_list, b, idx, best) / _Q
+    plan.value = _worst(cell_list, b, idx, best)
     plan.outside = outside
-    plan.optimal = proven and lo > hi
+    plan.optimal = code == cp_model.OPTIMAL and plan.value <= _next_after(plan.bound, candidates)
     return plan
+
+
+def _coarse(values: list[float], step: float = 0.005) -> list[float]:
+    """Candidates closer than `step` merged into the largest of them (fewer, easier checks;
+    a plan found at one is at most `step` from the best)."""
+    out: list[float] = []
+    for v in values:
+        if out and v - out[-1] < step:
+            out[-1] = v
+        else:
+            out.append(v)
+    return out
+
+
+def _next_after(bound: float, candidates: list[float]) -> float:
+    """The smallest candidate above a proven bound (plus the merging step): a plan at or
+    below it is as good as proven."""
+    above = [c for c in candidates if c > bound + 1e-9]
+    return (above[0] if above else bound) + 0.005 + 1e-9
 
 
 @dataclass
@@ -257,15 +281,12 @@ def _within(
 
 def _worst(
     cell_list: list[Cell], b: Basis, idx: dict[str, int], counts: dict[tuple[int, int], int]
-) -> int:
-    """The largest deviation of a counted plan, in hundredths of a point."""
+) -> float:
+    """The largest deviation of a counted plan from target (points, exact)."""
     points: dict[int, int] = defaultdict(int)
     for (di, ci), n in counts.items():
         points[di] += cell_list[ci].points * n
-    return max(
-        (abs(round(_Q * points[idx[d]]) - round(_Q * b.points[d])) for d in b.compared),
-        default=0,
-    )
+    return max((abs(points[idx[d]] - b.points[d]) for d in b.compared), default=0.0)
 
 
 def _backups(

@@ -67,6 +67,20 @@ def polish(
     return solution, value
 
 
+def set_domain(model: cp_model.CpModel, index: int, lo: int, hi: int) -> None:
+    """Set a variable's domain in place (far cheaper than adding a constraint per variable;
+    assignment and hole variables have a single interval)."""
+    domain = model.proto.variables[index].domain
+    if len(domain) != 2:
+        raise ValueError("variable with a split domain")
+    domain[0] = lo
+    domain[1] = hi
+
+
+def fix(model: cp_model.CpModel, index: int, value: int) -> None:
+    set_domain(model, index, value, value)
+
+
 class _Frozen:
     """The model with every assignment fixed at the current solution, made once; each round
     copies it and frees only the duties its doctors hold."""
@@ -90,12 +104,7 @@ class _Frozen:
 
     @staticmethod
     def _set(model: cp_model.CpModel, index: int, lo: int, hi: int) -> None:
-        domain = model.proto.variables[index].domain
-        if len(domain) == 2:
-            domain[0] = lo
-            domain[1] = hi
-        else:  # pragma: no cover - assignment and hole variables have a single interval
-            raise ValueError("variable with a split domain")
+        set_domain(model, index, lo, hi)
 
     def unstaffed(self, solution: list[int]) -> set[int]:
         """Duties nobody has that may be staffed (kompetansebakvakter): the group may take

@@ -20,14 +20,16 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
 from roster.instance import Instance
 from solver.builders import BUILDERS, Penalty
-from solver.construct import Goals, construct, deviation, rebalance
+from solver.construct import Goals, construct, deviation, lift, rebalance
 from solver.context import BuildCtx, create_variables
 from solver.objectives import (
     Stage,
     categories_stage,
+    changes_stage,
     fairness_basis,
     municipalities_stage,
     penalty_stage,
@@ -37,7 +39,7 @@ from solver.objectives import (
     total_stage,
 )
 from solver.plan import CountPlan, count_plan
-from solver.polish import ROUND_SECONDS, objective_value, polish
+from solver.polish import ROUND_SECONDS, fix, objective_value, polish
 from solver.scores import (
     Score,
     band_score,
@@ -60,20 +62,20 @@ STATUS: dict[Any, str] = {
 #: Share of the time limit each stage may use (unused time rolls over to later stages).
 TIME_SHARES = {
     "coverage": 0.04,
-    "total": 0.3,
+    "total": 0.25,
     "changes": 0.15,
-    "categories": 0.3,
-    "municipalities": 0.08,
-    "spread": 0.14,
-    "wishes": 0.08,
+    "categories": 0.2,
+    "municipalities": 0.1,
+    "spread": 0.25,
+    "wishes": 0.1,
 }
 
 #: Share of the time limit for rounding the targets to whole counts (solver.plan), and share
 #: of a fairness stage's time for the targeted search before CP-SAT's own.
-PLAN_SHARE = 0.1
+PLAN_SHARE = 0.08
 POLISH_SHARE = 0.85
 #: Share of the time limit for bringing the first roster to the count plan.
-REALIZE_SHARE = 0.25
+REALIZE_SHARE = 0.2
 
 Progress = Callable[[str, float | None, float | None, float], None]
 
@@ -179,20 +181,6 @@ def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
             ctx.model.add(var == 1)
 
 
-def _changes_stage(ctx: BuildCtx, previous: Roster) -> Stage:
-    """Count previous assignments the new roster drops (each is a change for someone)."""
-    terms: list[cp_model.LinearExprT] = []
-    lost = 0
-    for a in previous.assignments:
-        di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
-        var = ctx.x.get((di, si)) if di is not None and si is not None else None
-        if var is None:
-            lost += 1
-        else:
-            terms.append(1 - var)
-    return Stage("changes", sum(terms) + lost if terms else lost, 1)
-
-
 @dataclass(frozen=True)
 class StagePlan:
     """One stage of the solve: its name, how to build its objective (when its turn comes, so
@@ -221,16 +209,17 @@ def _stages(
 
     counts: CountPlan | None = getattr(ctx, "count_plan", None)
 
-    def plan_bound() -> float | None:
-        """The count plan's value bounds the total once every count is in its band (the
-        categories stage reached 0 and holds it) and the plan was proven optimal."""
-        if counts is None or not (counts.optimal and counts.exact):
+    def plan_bound() -> tuple[float, float | None] | None:
+        """The count plan bounds the total once every count is in its band (the categories
+        stage reached 0 and holds it): its proven bound, and its value when that is as good
+        as proven (the total stage may stop there)."""
+        if counts is None or not counts.exact or not getattr(ctx, "bands_kept", False):
             return None
-        return counts.value if getattr(ctx, "bands_kept", False) else None
+        return counts.bound, counts.value if counts.optimal else None
 
     made: dict[str, Callable[[], Stage]] = {
         "coverage": lambda: penalty_stage("coverage", penalties["coverage"]),
-        "total": lambda: total_stage(ctx, b, q, holes_found(), plan_bound()),
+        "total": lambda: total_stage(ctx, b, q, holes_found(), *(plan_bound() or (None, None))),
         "categories": lambda: categories_stage(
             ctx,
             b,
@@ -245,19 +234,22 @@ def _stages(
     if "coverage" not in order:
         order.insert(0, "coverage")
     if options.previous is not None:
-        # Re-planning: the fewest changes that keep every doctor's points within the
-        # re-plan tolerance of the best found, before counts and the rest are evened out.
+        # Re-planning: the fewest changes that keep every doctor's points within the re-plan
+        # tolerance of what the plan can reach at best, before counts and the rest are
+        # evened out among what changes anyway.
         previous = options.previous
-        made["changes"] = lambda: _changes_stage(ctx, previous)
-        first = [n for n in ("coverage", "total") if n in order]
-        order = [*first, "changes", *(n for n in order if n not in first)]
+        allowance = (counts.value if counts is not None else 0.0) + fairness.replan_tolerance_points
+        made["changes"] = lambda: changes_stage(ctx, b, q, previous, allowance)
+        order = ["coverage", "changes", *(n for n in order if n != "coverage")]
 
     def slack(stage: Stage) -> int:
+        """What later stages may give back: the total its tolerance, nothing else."""
         return round(tolerance * stage.scale) if stage.name == "total" else 0
 
     weights = {str(k): v for k, v in fairness.category_weights.items()}
     scores: dict[str, Score] = {
         "total": points_score(ctx, b),
+        "changes": points_score(ctx, b),
         "categories": band_score(ctx, b, weights),
         "municipalities": municipality_score(ctx, b),
         "spread": crowding_score(ctx, b),
@@ -321,7 +313,7 @@ def _complete(
     trial = model.clone()
     for var in [*ctx.x.values(), *ctx.holes.values()]:
         if var.index < len(hint):
-            trial.add(trial.get_int_var_from_proto_index(var.index) == hint[var.index])
+            fix(trial, var.index, hint[var.index])
     trial.minimize(stage.objective)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = min(10.0, wall)
@@ -350,7 +342,7 @@ def _run(
     the hint already completed for this stage (else it is completed here)."""
     wall = ctx.deadline - time.monotonic()
     if fallback is None and hint is not None:
-        fallback = _complete(model, stage, ctx, hint, wall)
+        fallback = _complete(model, stage, ctx, hint, min(wall, max(budget, 1.0)))
     if fallback is not None:
         if fallback.value <= floor:  # the starting roster already reaches a proven bound
             return _Outcome(cp_model.OPTIMAL, fallback.value, float(floor), fallback.solution)
@@ -395,7 +387,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     counts = count_plan(
         ctx,
         b,
-        _pre_budget(options, PLAN_SHARE, deadline, 0.2),
+        _pre_budget(options, PLAN_SHARE, deadline, 0.15),
         options.workers,
         weights,
         options.deterministic,
@@ -412,8 +404,8 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     plans = _stages(ctx, penalties, options)
     start = _first_roster(ctx, options, Goals(ctx, b, counts))
     log.debug("first roster at %.1fs", time.monotonic() - started)
-    if counts.counts:
-        seconds = _pre_budget(options, REALIZE_SHARE, deadline, 0.35)
+    if counts.counts and options.previous is None:  # a re-plan keeps what it can instead
+        seconds = _pre_budget(options, REALIZE_SHARE, deadline, 0.3)
         start = _realize(ctx, counts, options, seconds, start)
         log.debug("count plan followed at %.1fs", time.monotonic() - started)
     best: list[int] | None = None
@@ -428,11 +420,14 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             if plan.name == "coverage":  # a hole matters more than any fairness
                 budget = max(budget, 0.5 * left)
         remaining_share -= plan.share
-        if left <= 0.5 and best is not None:
+        if left <= 0.3 and best is not None:
             result.stages.append(StageResult(plan.name, "skipped", None, None, 0.0))
             continue
+        made_at = time.monotonic()
         stage = plan.make()
+        log.debug("stage %s built in %.2fs", plan.name, time.monotonic() - made_at)
         floor = unavoidable_holes(ctx) if plan.name == "coverage" else stage.floor
+        floor = max(floor, stage.stop or 0)  # stop there
         hint = best or start
         if plan.name == "changes":
             hint = _start_if_allowed(ctx, stage, start) or hint
@@ -449,9 +444,15 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             None if out.solution is None else out.value / stage.scale,
         )
         if out.solution is not None:
-            ctx.model.add(stage.fixed() <= int(round(out.value)) + plan.slack(stage))
+            held = out.value
+            if stage.hold is not None:
+                held = objective_value(stage.hold, out.solution) or 0.0
+            ctx.model.add(stage.fixed() <= int(round(held)) + plan.slack(stage))
             value, bound = out.value / stage.scale, out.bound / stage.scale
-            if stage.bound is not None:
+            if stage.stop is not None and out.value <= stage.stop:
+                # as good as the count plan, which is proven best to within its search step
+                bound, status = stage.bound or 0.0, "optimal"
+            elif stage.bound is not None:
                 bound = max(bound, stage.bound)
                 if value <= bound + 0.0015:
                     status = "optimal"
@@ -510,7 +511,9 @@ def _targeted(
     time), the rest on CP-SAT's own search from there, which may also prove the bound."""
     entered = time.monotonic()
     until = entered + POLISH_SHARE * budget
-    done = _complete(ctx.model, stage, ctx, hint, ctx.deadline - time.monotonic())
+    done = _complete(
+        ctx.model, stage, ctx, hint, min(ctx.deadline - time.monotonic(), max(budget, 1.0))
+    )
     if done is None:
         return _run(ctx, ctx.model, stage, options, budget, started, hint, floor)
     assert done.solution is not None
@@ -529,6 +532,8 @@ def _targeted(
         rounds=_rounds(options, POLISH_SHARE * budget),
     )
     left = max(0.0, budget - (time.monotonic() - entered))
+    if options.deterministic:
+        left = (1 - POLISH_SHARE) * budget
     value = stage.value_in(solution, objective_value(stage.objective, solution) or 0.0)
     polished = _Outcome(cp_model.FEASIBLE, value, 0.0, solution)
     log.debug(
@@ -562,8 +567,9 @@ def _pre_budget(options: SolveOptions, share: float, deadline: float, most: floa
 
 
 def _rounds(options: SolveOptions, seconds: float) -> int | None:
-    """Rounds of the targeted search for reproducible runs (None: until time is up)."""
-    return max(1, int(seconds / ROUND_SECONDS)) if options.deterministic else None
+    """Rounds of the targeted search for reproducible runs (None: until time is up). A round
+    costs more than its CP-SAT effort (copying the model), so fewer than the seconds allow."""
+    return max(1, int(seconds / (3 * ROUND_SECONDS))) if options.deterministic else None
 
 
 def _realize(
@@ -630,7 +636,11 @@ def unavoidable_holes(ctx: BuildCtx) -> int:
 def _deadline(started: float, options: SolveOptions, variables: int) -> float:
     """When the search must stop: the time limit less a margin for building stage objectives
     and reading the roster back out, which grows with the model (about 1 s per 100 000
-    variables)."""
+    variables). Reproducible runs plan their work on CP-SAT's deterministic clock; the wall
+    clock only caps them, at three times the limit, so a busy machine does not change the
+    roster."""
+    if options.deterministic:
+        return started + 3 * options.time_limit
     margin = 0.5 + 0.03 * options.time_limit + variables / 100_000
     return started + options.time_limit - min(margin, 0.25 * options.time_limit)
 
@@ -642,6 +652,16 @@ def _hint_all(model: cp_model.CpModel, solution: list[int]) -> None:
         model.add_hint(model.get_int_var_from_proto_index(index), value)
 
 
+def _beyond(ctx: BuildCtx, b: Basis, pairs: set[tuple[int, int]], allowance: float) -> float:
+    """Points beyond `allowance` from target, summed over the compared doctors."""
+    points = dict.fromkeys(b.compared, 0)
+    for di, si in pairs:
+        d = ctx.doctors[di].id
+        if d in points:
+            points[d] += ctx.shifts[si].points
+    return sum(max(0.0, abs(points[d] - b.points[d]) - allowance) for d in points)
+
+
 def _first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int]:
     """A starting point for the search: when re-planning, the best start built from the
     previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
@@ -649,7 +669,8 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[in
     if options.previous is not None:
         keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
         kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
-        # Candidates, best by the stage order (holes, then fairness, then changes): what the
+        # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
+        # changes, then fairness): what the
         # previous roster still allows, kept whole; kept only up to each doctor's new fair
         # share (as is, and rebalanced); and a fresh greedy roster. Empty seats are filled
         # greedily in each.
@@ -663,9 +684,17 @@ def _first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[in
             construct(ctx, goals),
         ]
         candidates.append(rebalance(ctx, goals, candidates[1]))
+        allowance = ctx.instance.fairness.replan_tolerance_points
+        allowance += goals.plan.value if goals.plan is not None else 0.0
+        candidates.append(lift(ctx, goals, candidates[0], allowance))
         pairs = min(
             candidates,
-            key=lambda c: (_missing(ctx, c), round(deviation(ctx, b, c), 3), len(kept - c)),
+            key=lambda c: (
+                _missing(ctx, c),
+                round(_beyond(ctx, b, c, allowance), 3),
+                len(kept - c),
+                round(deviation(ctx, b, c), 3),
+            ),
         )
     else:
         pairs = rebalance(ctx, goals, construct(ctx, goals))

@@ -67,6 +67,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("kind", ("Type", "Legetype", "Stilling", "Kategori"), required=True),
     Column("share", ("Andel", "Deltakelse", "Vaktandel")),
     Column("fixed_shifts", ("Avtalt antall vakter", "Fast antall vakter")),
+    Column("rota_from", ("I vaktordningen fra", "Startdato", "Begynner")),
+    Column("rota_until", ("I vaktordningen til", "Sluttdato", "Slutter")),
     Column(
         "competence.specialist_since",
         ("Spesialist allmennmedisin fra", "Spesialist i allmennmedisin", "Spesialist fra"),
@@ -343,6 +345,8 @@ def cell_parsers(legevakt: Legevakt | None) -> dict[str, CellParser]:
         "kind": parse_doctor_kind,
         "share": parse_share,
         "fixed_shifts": parse_int,
+        "rota_from": parse_date,
+        "rota_until": parse_date,
         "competence.legevakt_shifts_before": parse_int,
         "exemption.kind": parse_exemption_kind,
         "exemption.scope": parse_scope,
