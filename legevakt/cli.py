@@ -27,6 +27,7 @@ from legevakt.render import (
     FINDINGS_PER_RULE_IN_SUMMARY,
     RESULT_STATUS_NO,
     doctor_table,
+    like_doctors_line,
     line,
     make_console,
     municipality_table,
@@ -442,9 +443,9 @@ def _report_roster(
     console.print()
     others = _print_solve_check(console, instance, checked)
     console.print(doctor_table(instance, fairness))
-    note = outside_comparison_note(fairness)
-    if note:
-        line(console, note)
+    for note in (like_doctors_line(fairness), outside_comparison_note(fairness)):
+        if note:
+            line(console, note)
     console.print(municipality_table(instance, fairness))
     hole_lines = explain_holes(instance, roster)
     if hole_lines:

@@ -20,8 +20,8 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from legevakt.render import STAGE_NO, line
-from roster.glossary import number_no
+from legevakt.render import line
+from roster.glossary import STAGE_NO, number_no
 
 
 @dataclass

@@ -18,22 +18,23 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from roster import fairness_view
 from roster.checker import CHECKS, CheckResult, Finding
-from roster.fairness import DoctorLoad, FairnessReport
+from roster.fairness import FairnessReport
 from roster.glossary import (
+    COST_KEY_NO,
     DAY_KIND_NO,
     DOCTOR_KIND_NO,
     EXEMPTION_NO,
     MODE_NO,
     ROLE_NO,
     SCOPE_NO,
-    STAGE_NO,
-    STAGE_STATUS_NO,
     number_no,
     parse_date_no,
+    signed_no,
 )
 from roster.instance import Instance
-from roster.model import CostKey, DayKind, Doctor, Legevakt, Role, Scope, ShiftType
+from roster.model import DayKind, Doctor, Legevakt, Role, Scope, ShiftType
 from solver.solve import StageResult
 
 #: Width for output that is not a terminal (files, pipes, CI logs): wide enough for the tables.
@@ -49,12 +50,6 @@ RESULT_STATUS_NO: dict[str, str] = {
     ),
     "infeasible": "ingen vaktplan kan oppfylle de harde reglene",
     "no_solution": "fant ingen vaktplan innen tidsgrensen",
-}
-
-COST_KEY_NO: dict[CostKey, str] = {
-    CostKey.population: "innbyggertall",
-    CostKey.equal: "like andeler",
-    CostKey.agreed: "avtalte andeler",
 }
 
 #: At most this many findings per rule in the solve summary (`legevakt check` lists all).
@@ -100,11 +95,6 @@ def parse_date(text: str, option: str) -> dt.date:
 def share_no(value: float) -> str:
     """1 -> '1', 0.5 -> '0,5', 0.333 -> '0,33'."""
     return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-
-
-def signed_no(value: float, decimals: int = 1) -> str:
-    text = number_no(value, decimals)
-    return text if text.startswith("−") or text.strip("0,") == "" else "+" + text
 
 
 def nok(amount: int) -> str:
@@ -347,53 +337,59 @@ def print_check(
 
 
 def stage_table(stages: Sequence[StageResult]) -> Table:
-    table = Table(title="Trinn i optimeringen", box=box.SIMPLE_HEAD, title_justify="left")
+    table = Table(title="Slik ble planen laget", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("Trinn")
+    table.add_column("Resultat")
     table.add_column("Status")
-    table.add_column("Verdi", justify="right")
-    table.add_column("Bevist grense", justify="right")
     table.add_column("Tid", justify="right")
-    for s in stages:
-        table.add_row(
-            STAGE_NO.get(s.name, s.name),
-            STAGE_STATUS_NO.get(s.status, s.status),
-            "–" if s.value is None else number_no(s.value, 1),
-            "–" if s.bound is None else number_no(s.bound, 1),
-            f"{number_no(s.seconds, 1)} s",
-        )
+    lines = fairness_view.stage_lines([s.to_dict() for s in stages])
+    for s, text in zip(stages, lines, strict=True):
+        table.add_row(text.name, text.result, text.status, f"{number_no(s.seconds, 1)} s")
     return table
 
 
-def _deviation_key(load: DoctorLoad) -> tuple[int, float, str]:
-    dev = load.deviation
-    return (1, 0.0, load.name) if dev is None else (0, -dev, load.name)
-
-
 def doctor_table(instance: Instance, report: FairnessReport) -> Table:
+    """Per doctor: each category as count / target (▲▼ outside the band), points against
+    target; the largest deviations first."""
     table = Table(
-        title="Belastning per lege (poeng mot mål, størst avvik øverst)",
+        title="Per lege: antall mot mål (▲ over, ▼ under båndet), største avvik øverst",
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
     table.add_column("Navn")
     table.add_column("Kommune")
-    for name in ("Vakter", "Poeng", "Mål", "Avvik", "Netter", "Helg"):
+    categories = [k for k in fairness_view.kinds(instance) if not k.key.startswith("type:")]
+    for kind in categories:
+        table.add_column(kind.label, justify="right")
+    for name in ("Poeng", "Mål", "Avvik"):
         table.add_column(name, justify="right")
-    for d in sorted(report.doctors, key=_deviation_key):
-        dev = d.deviation
-        style = "red" if dev is not None and abs(dev) >= 1.5 else None
+    for row in fairness_view.doctor_rows(instance, report):
+        cells = [
+            row.counts[i] for i, k in enumerate(fairness_view.kinds(instance)) if k in categories
+        ]
+        d = row.load
         table.add_row(
             d.name,
-            municipality_name(instance.legevakt, d.municipality),
-            str(d.shifts),
+            row.municipality,
+            *("–" if c is None else f"{c.text}{' ' + c.mark if c.mark else ''}" for c in cells),
             str(d.points),
             "–" if d.target is None else number_no(d.target, 1),
-            "–" if dev is None else signed_no(dev, 1),
-            str(d.count_by_category.get("night", 0)),
-            str(d.count_by_category.get("weekend", 0)),
-            style=style,
+            row.deviation_text,
+            style="red" if row.outside else None,
         )
     return table
+
+
+def like_doctors_line(report: FairnessReport) -> str | None:
+    """Like doctors (the same targets for everything) and how far apart they are."""
+    n = sum(len(g) for g in report.like_groups)
+    if not n:
+        return None
+    worst = report.worst_like_spread
+    return (
+        f"{n} leger har samme mål som minst én annen; blant dem er forskjellen i antall av hver "
+        f"kategori og vakttype høyst {worst}."
+    )
 
 
 def municipality_table(instance: Instance, report: FairnessReport) -> Table:

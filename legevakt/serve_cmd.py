@@ -36,7 +36,7 @@ def serve(
     demo_time_limit: Annotated[
         float,
         typer.Option("--demo-time-limit", min=1, metavar="SEK", help="Tidsgrense for demoplanen."),
-    ] = 25.0,
+    ] = 60.0,
 ) -> None:
     """Start webappen (SQLite-fil som standard, PostgreSQL når DATABASE_URL er satt)."""
     import uvicorn

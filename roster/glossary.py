@@ -15,6 +15,7 @@ from roster.model import (
     BigHoliday,
     Category,
     ChangeKind,
+    CostKey,
     DayKind,
     DoctorKind,
     ExemptionKind,
@@ -48,6 +49,13 @@ DAY_KIND_NO: dict[DayKind, str] = {
     DayKind.sunday: "søndag",
     DayKind.holiday: "helligdag",
     DayKind.holiday_eve: "helligdagsaften",
+}
+
+#: Cost keys between member municipalities, as a leader says them.
+COST_KEY_NO: dict[CostKey, str] = {
+    CostKey.population: "innbyggertall",
+    CostKey.equal: "like andeler",
+    CostKey.agreed: "avtalte andeler",
 }
 
 #: The categories doctors count (roster.targets.CATEGORIES), as a leader writes them.
@@ -175,8 +183,17 @@ def describe_duty(shift: Shift) -> str:
 
 
 def number_no(value: float, decimals: int = 1) -> str:
-    """Norwegian number: decimal comma, e.g. 1,3."""
+    """Norwegian number: decimal comma, e.g. 1,3 (never −0,0: a value that rounds to zero is
+    written without a sign)."""
+    if round(value, decimals) == 0:
+        value = 0.0
     return f"{value:.{decimals}f}".replace(".", ",").replace("-", "−")
+
+
+def signed_no(value: float, decimals: int = 1) -> str:
+    """A deviation with its sign: +1,4, −0,6, 0,0."""
+    text = number_no(value, decimals)
+    return text if text.startswith("−") or round(value, decimals) == 0 else "+" + text
 
 
 #: Solver stages as a leader reads them (CLI and web).

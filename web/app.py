@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from roster.errors import InputError, Problem
-from roster.glossary import number_no
+from roster.glossary import number_no, signed_no
 from web import views
 from web.db import database_url, make_engine, migrate, session_factory
 from web.deps import NotLoggedIn, Settings, csrf_token
@@ -158,7 +158,11 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.state.login_throttle = LoginThrottle(factory)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
-        number_no=number_no, date_no=views.date_no, when_no=views.when_no, csrf_token=csrf_token
+        number_no=number_no,
+        signed_no=signed_no,
+        date_no=views.date_no,
+        when_no=views.when_no,
+        csrf_token=csrf_token,
     )
     app.state.templates = templates
 

@@ -13,17 +13,17 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from roster import fairness_view
 from roster.errors import InputError, Problem
 from roster.fairness import evaluate
 from roster.formats.exchange import Roster, holes, roster_csv_text
 from roster.formats.exports import month_html, workbook
 from roster.glossary import (
     ABSENCE_NO,
+    COST_KEY_NO,
     DOCTOR_KIND_NO,
     EXEMPTION_NO,
     SCOPE_NO,
-    STAGE_NO,
-    STAGE_STATUS_NO,
     parse_date_no,
 )
 from roster.instance import Instance
@@ -502,17 +502,22 @@ def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
 
 def _fairness(request: Request, view: PlanView) -> Response:
     fairness = evaluate(view.instance, view.roster)
+    stages = view.report.get("stages", [])
     return render(
         request,
         "rettferdighet.html",
         {
             **_view_ctx(view),
             "fairness": fairness,
+            "words": fairness_view.fairness_words(fairness, stages),
+            "kinds": fairness_view.kinds(view.instance),
+            "rows": fairness_view.doctor_rows(view.instance, fairness),
+            "bars": fairness_view.band_bars(view.instance, fairness),
             "doctor_chart": views.doctor_chart(view.instance, fairness),
             "muni_chart": views.municipality_chart(fairness),
-            "stages": view.report.get("stages", []),
-            "stage_no": STAGE_NO,
-            "stage_status_no": STAGE_STATUS_NO,
+            "stage_lines": fairness_view.stage_lines(stages),
+            "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
+            "base": view.base,
         },
     )
 
@@ -532,6 +537,7 @@ def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Res
             **_view_ctx(view),
             "doctor": doctor,
             "load": load,
+            "counts": fairness_view.doctor_counts(view.instance, load),
             "duties": views.duties_of(view.instance, view.roster, doctor_id),
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")

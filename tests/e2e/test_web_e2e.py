@@ -133,13 +133,16 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     assert "Lege i vakt:" in detail.inner_text()
     shot(page, artifacts, "06-calendar")
 
-    # fairness: two SVG bar charts, and the bound in words
+    # fairness: counts in their bands per category (a chart and a table), points per doctor
+    # and per municipality, and the bound in words
     page.click("nav.tabs >> text=Rettferdighet")
     charts = page.locator("svg.chart")
     charts.first.wait_for()
-    assert charts.count() == 2
-    assert charts.first.locator("rect").count() == 5
-    assert "ingen plan kan være jevnere enn ±" in page.locator("main").inner_text()
+    assert charts.count() == 3
+    assert page.locator("svg.bands text.label").count() >= 5  # categories and shift types
+    assert charts.nth(1).locator("rect").count() == 5  # one bar per doctor
+    assert page.locator("table.counts tbody tr").count() == 5
+    assert "ingen plan kan komme nærmere enn ±" in page.locator("main").inner_text()
     shot(page, artifacts, "07-fairness")
 
     # publish
@@ -152,7 +155,7 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     # a doctor's page: duties, load and the private feed link
     page.click("ul.doctors >> text=Svein Åsheim")
     feed_url = page.locator("input.feed-url").input_value()
-    duties = page.locator("table.list tbody tr").count()
+    duties = page.locator("table.list:not(.counts) tbody tr").count()
     assert feed_url.startswith(base + "/kalender/") and feed_url.endswith(".ics")
     shot(page, artifacts, "09-doctor")
 

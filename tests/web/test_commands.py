@@ -84,7 +84,7 @@ def test_serve_first_start_makes_an_admin(db_file: Path, monkeypatch: pytest.Mon
 def test_serve_demo_publishes_a_checked_plan(
     db_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The demo with the small example (the real one uses Innherred and 25 s)."""
+    """The demo with the small example (the real one uses Innherred and 60 s)."""
     _no_server(monkeypatch)
     monkeypatch.setattr("web.demo.DEMO_EXAMPLE", "small")
     r = runner.invoke(cli, ["serve", "--demo", "--demo-time-limit", "5"])

@@ -120,9 +120,19 @@ def test_make_plan_progress_calendar_fairness_doctor_publish_export(
     assert "<svg" in fair and "Belastning og mål per lege" in fair
     assert fair.count("<rect") >= 5 + 1  # five doctors and one municipality
     assert "Største avvik fra målet" in fair
+    # counts against target per category, as doctors count them, with the same figures as
+    # the fairness accounting (shown as "have / target")
+    report = client.get(f"/api/planer/{job_id}/rettferdighet").json()
+    fv03 = next(d for d in report["doctors"] if d["doctor_id"] == "fv-03")
+    nights = fv03["shifts_by_category"]["night"]
+    target = f"{fv03['category_targets']['night']:.1f}".replace(".", ",")
+    assert "Antall innenfor båndet" in fair and "Netter" in fair and "Helg og høytid" in fair
+    assert f"{nights} / {target}" in fair
+    assert "Slik ble planen laget" in fair and "alle vakter bemannet" in fair
 
     doctor = client.get(plan_url + "/leger/fv-03").text
     assert "Vakter (" in doctor and "Ingen aktiv lenke" in doctor
+    assert "Antall mot mål" in doctor and f">{nights}<" in doctor
 
     xlsx = client.get(plan_url + "/eksport.xlsx")
     assert xlsx.status_code == 200 and zipfile.is_zipfile(io.BytesIO(xlsx.content))
