@@ -321,7 +321,7 @@ def solve_command(
     ],
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, metavar="SEK", help="Tidsgrense i sekunder.")
-    ] = 90.0,
+    ] = 60.0,
     seed: Annotated[int, typer.Option("--seed", min=0, metavar="N", help="Frø for søket.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, metavar="N", help="Antall parallelle søk (tråder).")
@@ -439,6 +439,8 @@ def _report_roster(
     write_ical_files(instance, roster, out, options.previous)
 
     line(console, f"Status: {RESULT_STATUS_NO.get(result.status, result.status)}.", "bold")
+    for note in result.notes:
+        line(console, note)
     line(console, f"Skrev {out / 'roster.csv'}, roster.json og report.json.")
     console.print()
     others = _print_solve_check(console, instance, checked)

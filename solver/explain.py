@@ -152,3 +152,40 @@ def explain_infeasible(instance: Instance, options: SolveOptions) -> list[str]:
                 f"  {d.name}: {len(possible)} av {len(instance.shifts)} vakter er mulige{suffix}"
             )
     return lines
+
+
+def explain_bands(
+    ctx: BuildCtx, outside: cp_model.LinearExprT, value: int, seconds: float
+) -> list[str]:
+    """Which rules keep some doctors' counts outside their bands, when the categories stage
+    proved it cannot do better: each rule group in turn is freed on a copy of the model, and
+    a rule is named when without it fewer duties would be outside (a few seconds at most)."""
+    import time
+
+    from solver.polish import set_domain
+
+    deadline = time.monotonic() + seconds
+    groups = sorted({name.split(":")[0] for name in ctx.enforce})
+    named: list[str] = []
+    for group in groups:
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            break
+        trial = ctx.model.clone()
+        for name, lit in ctx.enforce.items():
+            if name.split(":")[0] == group:
+                set_domain(trial, lit.index, 0, 1)
+        trial.add(outside <= value - 1)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = min(left, max(0.2, seconds / len(groups)))
+        solver.parameters.num_workers = 1
+        if solver.solve(trial) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            named.append(group)
+    lead = (
+        f"Reglene gjør at {value} (vektede) vakter havner utenfor båndet rundt målet for noen "
+        "leger: ingen plan kan gi alle likt antall."
+    )
+    if not named:
+        return [lead + " Det er samspillet mellom reglene og hvem som kan ta vaktene."]
+    titles = ", ".join(f"«{ctx.instance.rules.title(g)}»" for g in named)
+    return [lead + f" Uten {titles} ville flere fått likt antall."]

@@ -44,6 +44,7 @@ def build_report(
         },
         "status": result.status,
         "explanation": list(result.explanation),
+        "notes": list(result.notes),
         "stages": [s.to_dict() for s in result.stages],
         "largest_deviation": largest_deviation(result, fairness),
         "fairness": fairness.to_dict() if fairness is not None else None,

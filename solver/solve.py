@@ -73,6 +73,8 @@ TIME_SHARES = {
 #: Share of the time limit for rounding the targets to whole counts (solver.plan), and share
 #: of a fairness stage's time for the targeted search before CP-SAT's own.
 PLAN_SHARE = 0.08
+#: At most this long for finding which rules keep counts outside their bands.
+EXPLAIN_SECONDS = 6.0
 POLISH_SHARE = 0.85
 #: Share of the time limit for bringing the first roster to the count plan.
 REALIZE_SHARE = 0.2
@@ -116,6 +118,7 @@ class SolveResult:
     roster: Roster | None
     stages: list[StageResult] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the rules forced, in Norwegian
     seconds: float = 0.0
     variables: int = 0
 
@@ -259,8 +262,10 @@ def _stages(
 
 
 def _fix_enforcement(ctx: BuildCtx) -> None:
+    """Every rule group holds (a fixed domain, so a copy of the model can free one group to
+    see what that rule costs: solver.explain.explain_bands)."""
     for lit in ctx.enforce.values():
-        ctx.model.add(lit == 1)
+        fix(ctx.model, lit.index, 1)
 
 
 def _roster_from(ctx: BuildCtx, solution: list[int]) -> Roster:
@@ -461,6 +466,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
                 ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
             if plan.name == "categories":
                 ctx.bands_kept = out.value == 0  # type: ignore[attr-defined]
+                if out.value > 0 and status == "optimal":
+                    from solver.explain import explain_bands
+
+                    seconds = min(EXPLAIN_SECONDS, 0.1 * options.time_limit)
+                    result.notes += explain_bands(
+                        ctx, stage.fixed(), int(round(out.value)), seconds
+                    )
             best = out.solution[: len(ctx.model.proto.variables)]
             if options.progress:
                 options.progress(plan.name, value, bound, time.monotonic() - started)

@@ -37,7 +37,7 @@ from solver.solve import SolveOptions, solve
 ROOT = Path(__file__).resolve().parents[1]
 INNHERRED = ROOT / "examples" / "innherred"
 #: Re-plans in these tests: long enough for the stages, short for CI.
-REPLAN_SECONDS = 30.0
+REPLAN_SECONDS = 20.0
 
 
 @pytest.fixture(scope="module")

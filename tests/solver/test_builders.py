@@ -484,3 +484,25 @@ def test_replan_freezes_the_past_and_changes_little() -> None:
     dropped = set(first.roster.assignments) - set(second.roster.assignments)
     assert 1 <= len(dropped) <= 4  # the sick day, and at most a few swaps around it
     assert all(a.shift_id >= "2027-01-11" for a in dropped)
+
+
+def test_categories_names_the_rule_that_keeps_counts_apart() -> None:
+    """A weekend with an on-site day (09-16) and night (23-08) for two doctors: rest (8 h
+    around on-site duty) forces one doctor to take both days and the other both nights,
+    though each should have one of each. The solver proves it cannot do better and names
+    the rest rule."""
+    day = make_shift_type("dag", period="day", start="09:00", end="16:00", points=2)
+    night = make_shift_type("natt", period="night", start="23:00", end="08:00", points=3)
+    docs = (make_doctor("d1", kind="legevaktlege"), make_doctor("d2", kind="legevaktlege"))
+    inst = make_instance(
+        doctors=docs,
+        shift_types=(day, night),
+        start=D(2027, 1, 9),
+        end=D(2027, 1, 10),
+        overrides=(NO_GAP,),
+    )
+    result, _ = solved(inst)
+    categories = result.stage("categories")
+    assert categories is not None and categories.status == "optimal"
+    assert categories.value and categories.value > 0
+    assert any("«Hviletid før og etter vakt»" in note for note in result.notes), result.notes

@@ -26,6 +26,7 @@ KEYS = [
     "period",
     "status",
     "explanation",
+    "notes",
     "stages",
     "largest_deviation",
     "fairness",
