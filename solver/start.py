@@ -1,0 +1,151 @@
+"""The roster every solve starts from: the greedy construction toward the count plan, then
+brought to the plan by the targeted search; when re-planning, the previous roster kept as
+far as the rules and the re-plan allowance let it."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from roster.fairness import Basis
+from roster.formats.exchange import Assignment, Roster
+from solver.construct import Goals, construct, deviation
+from solver.context import BuildCtx
+from solver.moves import lift, rebalance
+from solver.objectives import Stage, plan_distance
+from solver.plan import CountPlan
+from solver.polish import objective_value, polish
+from solver.result import SolveOptions
+from solver.scores import plan_score
+from solver.search import complete, rounds_for
+
+log = logging.getLogger("solver")
+
+#: Share of the time limit for bringing the first roster to the count plan.
+REALIZE_SHARE = 0.2
+
+
+def realize(
+    ctx: BuildCtx, counts: CountPlan, options: SolveOptions, seconds: float, start: list[int]
+) -> list[int]:
+    """Bring the first roster to the count plan's numbers with the targeted search (every
+    rule kept, nothing else fixed): its counts are in every band and its points as close to
+    target as whole counts allow, so the fairness stages start from there."""
+    objective = plan_distance(ctx, counts)
+    done = complete(ctx.model, Stage("plan", objective), ctx, start, seconds)
+    if done is None or done.solution is None:
+        return start
+    solution, value = polish(
+        ctx,
+        ctx.model,
+        objective,
+        done.solution,
+        ctx.deadline if options.deterministic else min(time.monotonic() + seconds, ctx.deadline),
+        plan_score(ctx, counts),
+        seed=options.seed,
+        workers=max(1, options.workers),
+        done=lambda sol: (objective_value(objective, sol) or 0) <= 0,
+        rounds=rounds_for(options, seconds),
+    )
+    log.debug("count plan: %s duties away from it, then %s", done.value, value)
+    return solution
+
+
+def start_if_allowed(ctx: BuildCtx, stage: Stage, start: list[int]) -> list[int] | None:
+    """The re-plan's starting roster (the previous one, repaired), completed for `stage`, if
+    it keeps what earlier stages fixed: the changes stage then starts from few changes."""
+    done = complete(ctx.model, stage, ctx, start, ctx.deadline - time.monotonic())
+    return done.solution if done is not None else None
+
+
+def rule_clean(ctx: BuildCtx, solution: list[int]) -> bool:
+    """True when the checker (the independent oracle) finds no hard-rule breach other than
+    holes in this solution's roster."""
+    from roster.checker import check
+
+    found = check(ctx.instance, roster_from(ctx, solution))
+    return all(f.rule == "coverage" for f in found.breaches)
+
+
+def missing(ctx: BuildCtx, pairs: set[tuple[int, int]]) -> int:
+    seated: dict[int, int] = {}
+    for _, si in pairs:
+        seated[si] = seated.get(si, 0) + 1
+    return sum(
+        max(0, s.doctors - seated.get(si, 0)) for si, s in enumerate(ctx.shifts) if s.needed_always
+    )
+
+
+def unavoidable_holes(ctx: BuildCtx) -> int:
+    """Missing doctors no roster can avoid: always-needed shifts with too few eligible
+    doctors. The coverage stage stops as soon as it reaches this."""
+    return sum(
+        max(0, s.doctors - len(ctx.by_shift.get(si, [])))
+        for si, s in enumerate(ctx.shifts)
+        if s.needed_always
+    )
+
+
+def roster_from(ctx: BuildCtx, solution: list[int]) -> Roster:
+    out = [
+        Assignment(shift_id=ctx.shifts[si].id, doctor_id=ctx.doctors[di].id)
+        for (di, si), var in ctx.x.items()
+        if solution[var.index]
+    ]
+    out.sort(key=lambda a: (a.shift_id, a.doctor_id))
+    return Roster(assignments=tuple(out))
+
+
+def beyond(ctx: BuildCtx, b: Basis, pairs: set[tuple[int, int]], allowance: float) -> float:
+    """Points beyond `allowance` from target, summed over the compared doctors."""
+    points = dict.fromkeys(b.compared, 0)
+    for di, si in pairs:
+        d = ctx.doctors[di].id
+        if d in points:
+            points[d] += ctx.shifts[si].points
+    return sum(max(0.0, abs(points[d] - b.points[d]) - allowance) for d in points)
+
+
+def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int]:
+    """A starting point for the search: when re-planning, the best start built from the
+    previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
+    b = goals.b
+    if options.previous is not None:
+        keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
+        kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+        # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
+        # changes, then fairness): what the
+        # previous roster still allows, kept whole; kept only up to each doctor's new fair
+        # share (as is, and rebalanced); and a fresh greedy roster. Empty seats are filled
+        # greedily in each.
+        top = max((s.points for s in ctx.shifts), default=0)
+        up_to = {
+            di: b.points[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in b.points
+        }
+        candidates = [
+            construct(ctx, goals, kept),
+            construct(ctx, goals, kept, up_to),
+            construct(ctx, goals),
+        ]
+        candidates.append(rebalance(ctx, goals, candidates[1]))
+        allowance = ctx.instance.fairness.replan_tolerance_points
+        allowance += goals.plan.value if goals.plan is not None else 0.0
+        candidates.append(lift(ctx, goals, candidates[0], allowance))
+        pairs = min(
+            candidates,
+            key=lambda c: (
+                missing(ctx, c),
+                round(beyond(ctx, b, c, allowance), 3),
+                len(kept - c),
+                round(deviation(ctx, b, c), 3),
+            ),
+        )
+    else:
+        pairs = rebalance(ctx, goals, construct(ctx, goals))
+    solution = [0] * len(ctx.model.proto.variables)
+    for pair, var in ctx.x.items():
+        solution[var.index] = 1 if pair in pairs else 0
+    for si, hole in ctx.holes.items():
+        taken = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in pairs)
+        solution[hole.index] = max(0, ctx.shifts[si].doctors - taken)
+    return solution
