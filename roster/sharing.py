@@ -44,6 +44,7 @@ MAKEUP_SCOPES = frozenset({Scope.nights, Scope.weekends, Scope.shift_types})
 
 
 _ITERATIONS = 2000
+_MOST = 1e9  # largest multiplier: a doctor asked to take (nearly) all they can
 
 
 _TOLERANCE = 1e-10
@@ -319,7 +320,9 @@ class Sharing:
                     continue
                 want = max(want, 1e-9)
                 worst = max(worst, abs(have - want) / max(want, 1.0))
-                m[di] *= want / have
+                # bounded: an agreement no pool can meet (explained by the solver) asks
+                # for more than everything, and the multiplier would grow without end
+                m[di] = min(m[di] * want / have, _MOST)
             if worst < _TOLERANCE:
                 break
         return m
