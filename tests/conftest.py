@@ -31,6 +31,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """The same argon2, at its cheapest cost: the suite logs in a few hundred times and the
+    default cost (0.1-0.4 s a hash on two busy cores) would spend minutes on it. Production
+    hashes keep argon2-cffi's defaults (tests/web/test_storage.py checks the format)."""
+    from argon2 import PasswordHasher, profiles
+
+    import web.security
+    import web.users
+
+    default, dummy = web.security._hasher, web.users._DUMMY_HASH
+    web.security._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    web.users._DUMMY_HASH = web.security.hash_password("ingen-bruker-har-dette-passordet")
+    yield
+    web.security._hasher, web.users._DUMMY_HASH = default, dummy
+
+
 def _missing(what: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{what} is required under CI=true (.ci/run installs it)")
