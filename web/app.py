@@ -182,13 +182,14 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
 
     _errors(app, templates)
 
-    from web import admin, api, feeds, pages
+    from web import admin, after_pages, api, feeds, pages
 
     app.include_router(admin.api)
     app.include_router(admin.pages)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(after_pages.router)
     return app
 
 

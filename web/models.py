@@ -223,3 +223,94 @@ class AuditEntry(Base):
     )
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --------------------------------------------------------------------------- after publication
+
+
+class DoctorLink(Base):
+    """A doctor's personal sign-in link: revocable, expiring, used once (it then sets a
+    session). Only the SHA-256 of the token is kept; the leader sees the link once."""
+
+    __tablename__ = "doctor_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    doctor_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DutyOffer(Base):
+    """A doctor offers a duty: to a named colleague (giveaway), for one of the colleague's
+    (swap), or on the open board. Accepted by the colleague, then approved by the leader (or
+    at once, when the legevakt's policy is automatic)."""
+
+    __tablename__ = "duty_offers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(ForeignKey("legevakter.id", ondelete="CASCADE"))
+    shift_id: Mapped[str] = mapped_column(String(96))
+    from_doctor: Mapped[str] = mapped_column(String(64))
+    to_doctor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    swap_shift_id: Mapped[str | None] = mapped_column(String(96), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class DutyChange(Base):
+    """One approved change, as a line of changes.csv: the version it made, and why."""
+
+    __tablename__ = "duty_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(
+        ForeignKey("legevakter.id", ondelete="CASCADE"), index=True
+    )
+    version_number: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    date: Mapped[dt.date] = mapped_column(Date)
+    shift_type: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    from_doctor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_doctor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    approved_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("duty_offers.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Notification(Base):
+    """A message in the app to one doctor (doctor_id) or to the legevakt's leaders (None)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(
+        ForeignKey("legevakter.id", ondelete="CASCADE"), index=True
+    )
+    doctor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mailed: Mapped[bool] = mapped_column(default=False)
+
+
+class LegevaktPolicy(Base):
+    """How changes after publication are decided for one legevakt."""
+
+    __tablename__ = "legevakt_policies"
+    legevakt_id: Mapped[int] = mapped_column(
+        ForeignKey("legevakter.id", ondelete="CASCADE"), primary_key=True
+    )
+    approval: Mapped[str] = mapped_column(String(16), default="leader")  # leader | auto
+    wish_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

@@ -145,11 +145,19 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     assert "ingen plan kan komme nærmere enn ±" in page.locator("main").inner_text()
     shot(page, artifacts, "07-fairness")
 
-    # publish
+    # publish: a destructive action asks first
     page.click("nav.tabs >> text=Oversikt")
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     page.click("button:has-text('Publiser')")
     page.wait_for_url(base + "/legevakter/fjellvik/versjoner/1")
     assert "Publisert versjon 1" in page.locator("h1").inner_text()
+    assert asked and "Publisere planen?" in asked[0]
     shot(page, artifacts, "08-published")
 
     # a doctor's page: duties, load and the private feed link

@@ -1,0 +1,380 @@
+"""Pages after publication (Norwegian bokmål): the doctor's own page (sign-in link, duties,
+counts against target, feed link with QR code, offers and the open board), and the leader's
+side (sign-in links, approvals, moving a duty, the worked ledger with CSV/XLSX per month,
+closing the period). Data through web.after; errors to the one mapping in web.app.
+
+Doctor routes depend on `doctor_of`, the one check for the doctor role: a doctor acts only as
+the doctor the session was signed in for, never for another, and no route takes a doctor id
+from the path or a form for the doctor acting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from roster.fairness import evaluate
+from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
+from roster.glossary import CHANGE_KIND_NO, MONTH_NO, describe_shift
+from roster.ledger import month_window
+from roster.model import ChangeKind
+from roster.offers import holders
+from web import after, notify, store
+from web.deps import check_csrf, current_user, db
+from web.errors import AppError
+from web.mail import smtp_from_env
+from web.models import LegevaktRow, User
+from web.pages import redirect, render
+from web.qr import qr_svg
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+#: The session key a doctor's sign-in link sets: {"legevakt": id, "doctor": doctor id}.
+SESSION_DOCTOR = "lege"
+
+
+# --------------------------------------------------------------------------- the doctor role
+
+
+@dataclass(frozen=True)
+class DoctorAccess:
+    row: LegevaktRow
+    doctor_id: str
+
+
+class NotSignedInAsDoctor(AppError):
+    def __init__(self) -> None:
+        super().__init__(401, "ikke_innlogget", "Åpne innloggingslenken du fikk fra legevakten.")
+
+
+def doctor_of(request: Request, s: Session = Depends(db)) -> DoctorAccess:
+    """The one check for the doctor role: the legevakt and doctor this session signed in as
+    with a link (401 otherwise). A doctor removed from the plan loses access."""
+    held = request.session.get(SESSION_DOCTOR)
+    if not isinstance(held, dict):
+        raise NotSignedInAsDoctor()
+    row = s.get(LegevaktRow, held.get("legevakt"))
+    doctor_id = held.get("doctor")
+    if row is None or not isinstance(doctor_id, str):
+        request.session.pop(SESSION_DOCTOR, None)
+        raise NotSignedInAsDoctor()
+    if not store.instance_from_text(row.instance_yaml).has_doctor(doctor_id):
+        request.session.pop(SESSION_DOCTOR, None)
+        raise NotSignedInAsDoctor()
+    return DoctorAccess(row, doctor_id)
+
+
+@router.get("/inn/{token}")
+def sign_in_with_link(token: str, request: Request, s: Session = Depends(db)) -> Response:
+    link = after.use_link(s, token)
+    s.commit()
+    request.session.clear()  # a doctor's session is nobody else's
+    request.session[SESSION_DOCTOR] = {"legevakt": link.legevakt_id, "doctor": link.doctor_id}
+    return redirect("/min-side")
+
+
+@router.post("/min-side/logg-ut")
+def doctor_sign_out(request: Request, who: DoctorAccess = Depends(doctor_of)) -> Response:
+    request.session.clear()
+    return render(request, "lege_ute.html", {})
+
+
+# --------------------------------------------------------------------------- the doctor's page
+
+
+def _duty_rows(cur: after.Current, doctor_id: str) -> list[dict[str, Any]]:
+    shifts = {s.id: s for s in cur.instance.shifts}
+    by_shift = cur.roster.by_shift()
+    out = []
+    for a in sorted(
+        (a for a in cur.roster.assignments if a.doctor_id == doctor_id),
+        key=lambda a: shifts[a.shift_id].t0,
+    ):
+        sh = shifts[a.shift_id]
+        paired = [
+            cur.name(d)
+            for t in cur.instance.shifts
+            if t.t0 < sh.t1 and sh.t0 < t.t1
+            for d in by_shift.get(t.id, [])
+            if d != doctor_id
+        ]
+        out.append(
+            {"shift": sh, "text": describe_shift(sh), "with": ", ".join(sorted(set(paired)))}
+        )
+    return out
+
+
+@router.get("/min-side")
+def doctor_page(
+    request: Request, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    cur = after.current(s, who.row)
+    doctor = cur.instance.doctor(who.doctor_id)
+    load = next(x for x in evaluate(cur.instance, cur.roster).doctors if x.doctor_id == doctor.id)
+    token = store.active_token(s, who.row.id, doctor.id)
+    feed_url = f"{str(request.base_url).rstrip('/')}/kalender/{token.token}.ics" if token else None
+    mine = [o for o in after.offers(s, who.row) if o.from_doctor == doctor.id]
+    to_me = [o for o in after.offers(s, who.row, ("open",)) if o.to_doctor == doctor.id]
+    ctx = {
+        "row": who.row,
+        "doctor": doctor,
+        "cur": cur,
+        "load": load,
+        "duties": _duty_rows(cur, doctor.id),
+        "feed_url": feed_url,
+        "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
+        if feed_url
+        else None,
+        "qr": qr_svg(feed_url) if feed_url else None,
+        "board": after.board(s, who.row, doctor.id),
+        "mine": mine,
+        "to_me": to_me,
+        "status_no": after.OFFER_STATUS_NO,
+        "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
+        "notes": notify.for_doctor(s, who.row, doctor.id),
+        "colleagues": sorted(
+            (d for d in cur.instance.doctors if d.id != doctor.id), key=lambda d: d.name
+        ),
+        "phone": cur.instance.legevakt.phone,
+    }
+    return render(request, "min_side.html", ctx)
+
+
+@router.get("/min-side/kolleger")
+def eligible_page(
+    request: Request, vakt: str, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    """Who may take one of my duties: only colleagues for whom every rule holds."""
+    cur = after.current(s, who.row)
+    shift = cur.shift(vakt)
+    if who.doctor_id not in holders(cur.roster, shift.id):
+        raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
+    ids = after.eligible_colleagues(s, who.row, who.doctor_id, shift.id)
+    ctx = {"row": who.row, "shift": shift, "text": describe_shift(shift), "ids": ids, "cur": cur}
+    return render(request, "kolleger.html", ctx)
+
+
+@router.post("/min-side/tilby")
+def offer_duty(
+    request: Request,
+    vakt: str = Form(...),
+    type: str = Form("board"),
+    kollega: str = Form(""),
+    bytt_mot: str = Form(""),
+    notat: str = Form(""),
+    who: DoctorAccess = Depends(doctor_of),
+    s: Session = Depends(db),
+) -> Response:
+    after.make_offer(
+        s,
+        who.row,
+        who.doctor_id,
+        vakt,
+        type,
+        kollega or None,
+        bytt_mot or None,
+        notat,
+        smtp_from_env(),
+    )
+    s.commit()
+    return redirect("/min-side#tilbud")
+
+
+@router.post("/min-side/tilbud/{offer_id}/ta")
+def take_offer(
+    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    after.take(s, who.row, who.doctor_id, offer_id, smtp_from_env())
+    s.commit()
+    return redirect("/min-side#tilbud")
+
+
+@router.post("/min-side/tilbud/{offer_id}/trekk")
+def withdraw_offer(
+    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    after.withdraw(s, who.row, who.doctor_id, offer_id)
+    s.commit()
+    return redirect("/min-side#tilbud")
+
+
+# --------------------------------------------------------------------------- the leader's side
+
+
+def _led(slug: str, s: Session) -> LegevaktRow:
+    return store.legevakt(s, slug)
+
+
+@router.post("/legevakter/{slug}/leger/{doctor_id}/innloggingslenke")
+def make_link(
+    slug: str,
+    doctor_id: str,
+    request: Request,
+    handling: str = Form("lag"),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    if handling == "trekk":
+        after.revoke_links(s, row, doctor_id, user.username)
+        s.commit()
+        return redirect(f"/legevakter/{slug}/leger/{doctor_id}")
+    token = after.create_link(s, row, doctor_id, user.username)
+    s.commit()
+    url = f"{str(request.base_url).rstrip('/')}/inn/{token}"
+    ctx = {"row": row, "doctor_id": doctor_id, "url": url, "days": after.LINK_DAYS}
+    return render(request, "innloggingslenke.html", ctx)
+
+
+@router.get("/legevakter/{slug}/endringer")
+def changes_page(
+    slug: str, request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    row = _led(slug, s)
+    cur = after.current(s, row)
+    p = after.policy(s, row)
+    s.commit()
+    ctx = {
+        "row": row,
+        "cur": cur,
+        "policy": p,
+        "approval_no": after.APPROVAL_NO,
+        "waiting": after.offers(s, row, ("accepted",)),
+        "open": after.offers(s, row, ("open",)),
+        "status_no": after.OFFER_STATUS_NO,
+        "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
+        "notes": notify.for_doctor(s, row, None),
+        "describe": lambda sid: describe_shift(cur.shift(sid)),
+    }
+    return render(request, "endringer.html", ctx)
+
+
+@router.post("/legevakter/{slug}/tilbud/{offer_id}/{handling}")
+def decide_offer(
+    slug: str,
+    offer_id: int,
+    handling: str,
+    grunn: str = Form(""),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    if handling == "godkjenn":
+        after.approve(s, row, offer_id, user.username, smtp_from_env())
+    elif handling == "avvis":
+        after.refuse(s, row, offer_id, user.username, grunn, smtp_from_env())
+        s.commit()
+    else:
+        raise AppError(404, "finnes_ikke", "Siden finnes ikke.")
+    return redirect(f"/legevakter/{slug}/endringer")
+
+
+@router.post("/legevakter/{slug}/flytt")
+def move_duty(
+    slug: str,
+    vakt: str = Form(...),
+    fra: str = Form(""),
+    til: str = Form(""),
+    grunn: str = Form("sick"),
+    notat: str = Form(""),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    after.leader_move(
+        s, row, vakt, fra or None, til or None, grunn, notat, user.username, smtp_from_env()
+    )
+    return redirect(f"/legevakter/{slug}/endringer")
+
+
+@router.post("/legevakter/{slug}/regler-for-endringer")
+def set_policy(
+    slug: str,
+    godkjenning: str = Form("leader"),
+    frist: str = Form(""),
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    deadline = dt.date.fromisoformat(frist) if frist.strip() else None
+    after.set_policy(s, row, godkjenning, deadline, user.username)
+    s.commit()
+    return redirect(f"/legevakter/{slug}/endringer")
+
+
+def _window(maned: str | None) -> tuple[dt.date, dt.date] | None:
+    if not maned:
+        return None
+    try:
+        year, month = (int(x) for x in maned.split("-"))
+        return month_window(year, month)
+    except ValueError:
+        raise AppError(422, "ugyldig_maned", f"Ugyldig måned «{maned}» (bruk ÅÅÅÅ-MM).") from None
+
+
+@router.get("/legevakter/{slug}/regnskap")
+def ledger_page(
+    slug: str,
+    request: Request,
+    maned: str | None = None,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    window = _window(maned)
+    instance, led, changes = after.worked_ledger(s, row, window)
+    months = sorted({(sh.date.year, sh.date.month) for sh in instance.shifts})
+    ctx = {
+        "row": row,
+        "led": led,
+        "changes": changes,
+        "maned": maned,
+        "months": [(f"{y}-{m:02d}", f"{MONTH_NO[m - 1]} {y}") for y, m in months],
+        "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
+        "names": {d.id: d.name for d in instance.doctors},
+        "period": instance.period,
+        "ChangeKind": ChangeKind,
+    }
+    return render(request, "regnskap.html", ctx)
+
+
+@router.get("/legevakter/{slug}/regnskap.{fmt}")
+def ledger_export(
+    slug: str,
+    fmt: str,
+    maned: str | None = None,
+    user: User = Depends(current_user),
+    s: Session = Depends(db),
+) -> Response:
+    row = _led(slug, s)
+    _, led, _ = after.worked_ledger(s, row, _window(maned))
+    name = f"regnskap-{row.slug}-{maned or 'periode'}"
+    if fmt == "csv":
+        return Response(
+            ledger_csv_text(led),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "xlsx":
+        title = f"{row.name}: gjort og tildelt, {maned or 'hele perioden'}"
+        return Response(
+            ledger_xlsx_bytes(led, title),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    raise AppError(404, "finnes_ikke", "Siden finnes ikke.")
+
+
+@router.post("/legevakter/{slug}/lukk-periode")
+def close_period(
+    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+) -> Response:
+    row = _led(slug, s)
+    after.close_period(s, row, user.username)
+    s.commit()
+    return redirect(f"/legevakter/{slug}")
