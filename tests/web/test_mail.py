@@ -66,3 +66,39 @@ def test_smtp_from_env_needs_a_host() -> None:
 def test_qr_svg_is_an_inline_svg() -> None:
     svg = qr_svg("https://vakt.example.no/kalender/abc.ics")
     assert svg.startswith("<svg") and "QR-kode for kalenderlenken" in svg
+
+
+def test_an_offer_to_a_colleague_is_mailed_to_the_colleague(
+    smtp: tuple[Inbox, SmtpSettings], app: Any, api: Any
+) -> None:
+    from roster.model import ChangeKind
+    from roster.offers import colleagues
+    from tests.web.conftest import solve_small
+    from web import after, notify, store
+
+    inbox, settings = smtp
+    job_id = solve_small(app, api)
+    assert api.post(f"/api/planer/{job_id}/publiser").status_code in (200, 201)
+    with app.state.sessions() as s:
+        row = store.legevakt(s, "fjellvik")
+        cur = after.current(s, row)
+        for a in cur.roster.assignments:
+            found = colleagues(
+                cur.instance,
+                cur.roster,
+                a.shift_id,
+                a.doctor_id,
+                ChangeKind.giveaway,
+                after.utcnow(),
+            )
+            to = next((d for d, f in sorted(found.items()) if not f), None)
+            if to:
+                break
+        assert to is not None
+        after.make_offer(s, row, a.doctor_id, a.shift_id, "giveaway", to, None, "", settings)
+        s.commit()
+        (note,) = [n for n in notify.for_doctor(s, row, to)]
+        assert note.mailed
+    (msg,) = inbox.messages
+    assert msg["To"] == cur.instance.doctor(to).email
+    assert "tilbyr" in msg.get_payload(decode=True).decode("utf-8")
