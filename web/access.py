@@ -46,7 +46,7 @@ class Rule:
     """What a route needs: a role, and which legevakt it touches."""
 
     role: str  # "any", "admin", "leader"
-    touches: str  # "own" (filtered lists), "none", "slug" or "job_id" (from the path)
+    touches: str  # "own" (filtered lists), "none", "slug", "job_id" (from the path), "doctor"
 
 
 def declares(rule: Rule) -> Callable[[F], F]:
@@ -160,6 +160,28 @@ def leads_job(
         raise AppError(404, "finnes_ikke", "Planen finnes ikke.")
     _check(request, who, row)
     return JobAccess(job, row, who)
+
+
+@dataclass(frozen=True)
+class DoctorAccess:
+    row: LegevaktRow
+    doctor_id: str
+    user: Principal
+
+
+@declares(Rule("doctor", "doctor"))
+def doctor_of(
+    request: Request, s: Session = Depends(db), who: Principal = Depends(principal)
+) -> DoctorAccess:
+    """A doctor's own routes: the legevakt and doctor of the user's one grant, never another
+    (no doctor route takes the acting doctor from the path or a form). Leaders and
+    administrators are refused here, and doctors everywhere else."""
+    if who.role != Role.doctor or who.doctor is None:
+        raise refuse(request, who, None, "Du har ikke tilgang: denne siden er for legene selv.")
+    row = s.get(LegevaktRow, who.doctor[0])
+    if row is None or not store.instance_from_text(row.instance_yaml).has_doctor(who.doctor[1]):
+        raise refuse(request, who, None, "Du står ikke lenger på legevaktens liste.")
+    return DoctorAccess(row, who.doctor[1], who)
 
 
 def led_rows(s: Session, who: Principal) -> list[LegevaktRow]:

@@ -25,9 +25,10 @@ from roster.formats.ical import feeds
 from roster.glossary import CHANGE_KIND_NO, describe_shift
 from roster.instance import Instance
 from roster.ledger import Ledger, ledger
-from roster.model import ChangeKind, PlanPeriod, Role
+from roster.model import ChangeKind, PlanPeriod
+from roster.model import Role as DutyRole
 from roster.offers import breaches_for, colleagues, holders, move, with_backup
-from web import store
+from web import store, users
 from web.errors import AppError, not_found
 from web.mail import SmtpSettings
 from web.models import (
@@ -37,6 +38,9 @@ from web.models import (
     LegevaktPolicy,
     LegevaktRow,
     PublishedVersion,
+    Role,
+    User,
+    UserGrant,
     utcnow,
 )
 from web.notify import notify
@@ -186,6 +190,26 @@ def use_link(s: Session, token: str) -> DoctorLink:
     assert row is not None
     store.audit(s, link.doctor_id, "lege_logget_inn", link.doctor_id, row)
     return link
+
+
+def doctor_user(s: Session, link: DoctorLink) -> User:
+    """The login of the doctor a link was made for: made on first use (role doctor, one grant
+    naming the legevakt and the doctor, a random password the doctor may replace)."""
+    name = f"lege-{link.legevakt_id}-{link.doctor_id}"[:64]
+    user = users.user_by_name(s, name)
+    if user is None:
+        user = users.create_user(s, name, new_feed_token(), role=Role.doctor, by=link.created_by)
+        s.add(
+            UserGrant(
+                user_id=user.id,
+                legevakt_id=link.legevakt_id,
+                doctor_id=link.doctor_id,
+                granted_by=link.created_by,
+                granted_at=utcnow(),
+            )
+        )
+        s.flush()
+    return user
 
 
 # --------------------------------------------------------------------------- offers
@@ -525,7 +549,7 @@ def recorded_changes(s: Session, row: LegevaktRow, after: int) -> list[Change]:
             changed_at=r.changed_at,
             date=r.date,
             type_id=r.shift_type,
-            role=Role(r.role),
+            role=DutyRole(r.role),
             from_doctor=r.from_doctor,
             to_doctor=r.to_doctor,
             kind=ChangeKind(r.kind),

@@ -11,7 +11,6 @@ from the path or a form for the doctor acting.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -25,62 +24,29 @@ from roster.ledger import month_window
 from roster.model import ChangeKind
 from roster.offers import holders
 from web import after, notify, store
-from web.deps import check_csrf, current_user, db
+from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
+from web.deps import check_csrf, db, sign_in, sign_out
 from web.errors import AppError
 from web.mail import smtp_from_env
-from web.models import LegevaktRow, User
 from web.pages import redirect, render
 from web.qr import qr_svg
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-#: The session key a doctor's sign-in link sets: {"legevakt": id, "doctor": doctor id}.
-SESSION_DOCTOR = "lege"
-
-
-# --------------------------------------------------------------------------- the doctor role
-
-
-@dataclass(frozen=True)
-class DoctorAccess:
-    row: LegevaktRow
-    doctor_id: str
-
-
-class NotSignedInAsDoctor(AppError):
-    def __init__(self) -> None:
-        super().__init__(401, "ikke_innlogget", "Åpne innloggingslenken du fikk fra legevakten.")
-
-
-def doctor_of(request: Request, s: Session = Depends(db)) -> DoctorAccess:
-    """The one check for the doctor role: the legevakt and doctor this session signed in as
-    with a link (401 otherwise). A doctor removed from the plan loses access."""
-    held = request.session.get(SESSION_DOCTOR)
-    if not isinstance(held, dict):
-        raise NotSignedInAsDoctor()
-    row = s.get(LegevaktRow, held.get("legevakt"))
-    doctor_id = held.get("doctor")
-    if row is None or not isinstance(doctor_id, str):
-        request.session.pop(SESSION_DOCTOR, None)
-        raise NotSignedInAsDoctor()
-    if not store.instance_from_text(row.instance_yaml).has_doctor(doctor_id):
-        request.session.pop(SESSION_DOCTOR, None)
-        raise NotSignedInAsDoctor()
-    return DoctorAccess(row, doctor_id)
-
 
 @router.get("/inn/{token}")
 def sign_in_with_link(token: str, request: Request, s: Session = Depends(db)) -> Response:
     link = after.use_link(s, token)
-    s.commit()
-    request.session.clear()  # a doctor's session is nobody else's
-    request.session[SESSION_DOCTOR] = {"legevakt": link.legevakt_id, "doctor": link.doctor_id}
+    user = after.doctor_user(s, link)
+    sign_in(request, s, user)  # a fresh server-side session, committed
     return redirect("/min-side")
 
 
 @router.post("/min-side/logg-ut")
-def doctor_sign_out(request: Request, who: DoctorAccess = Depends(doctor_of)) -> Response:
-    request.session.clear()
+def doctor_sign_out(
+    request: Request, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    sign_out(request, s)
     return render(request, "lege_ute.html", {})
 
 
@@ -206,25 +172,21 @@ def withdraw_offer(
 # --------------------------------------------------------------------------- the leader's side
 
 
-def _led(slug: str, s: Session) -> LegevaktRow:
-    return store.legevakt(s, slug)
-
-
 @router.post("/legevakter/{slug}/leger/{doctor_id}/innloggingslenke")
 def make_link(
     slug: str,
     doctor_id: str,
     request: Request,
     handling: str = Form("lag"),
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     if handling == "trekk":
-        after.revoke_links(s, row, doctor_id, user.username)
+        after.revoke_links(s, row, doctor_id, la.user.username)
         s.commit()
         return redirect(f"/legevakter/{slug}/leger/{doctor_id}")
-    token = after.create_link(s, row, doctor_id, user.username)
+    token = after.create_link(s, row, doctor_id, la.user.username)
     s.commit()
     url = f"{str(request.base_url).rstrip('/')}/inn/{token}"
     ctx = {"row": row, "doctor_id": doctor_id, "url": url, "days": after.LINK_DAYS}
@@ -233,9 +195,12 @@ def make_link(
 
 @router.get("/legevakter/{slug}/endringer")
 def changes_page(
-    slug: str, request: Request, user: User = Depends(current_user), s: Session = Depends(db)
+    slug: str,
+    request: Request,
+    la: LegevaktAccess = Depends(leads_legevakt),
+    s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     cur = after.current(s, row)
     p = after.policy(s, row)
     s.commit()
@@ -260,14 +225,14 @@ def decide_offer(
     offer_id: int,
     handling: str,
     grunn: str = Form(""),
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     if handling == "godkjenn":
-        after.approve(s, row, offer_id, user.username, smtp_from_env())
+        after.approve(s, row, offer_id, la.user.username, smtp_from_env())
     elif handling == "avvis":
-        after.refuse(s, row, offer_id, user.username, grunn, smtp_from_env())
+        after.refuse(s, row, offer_id, la.user.username, grunn, smtp_from_env())
         s.commit()
     else:
         raise AppError(404, "finnes_ikke", "Siden finnes ikke.")
@@ -282,12 +247,12 @@ def move_duty(
     til: str = Form(""),
     grunn: str = Form("sick"),
     notat: str = Form(""),
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     after.leader_move(
-        s, row, vakt, fra or None, til or None, grunn, notat, user.username, smtp_from_env()
+        s, row, vakt, fra or None, til or None, grunn, notat, la.user.username, smtp_from_env()
     )
     return redirect(f"/legevakter/{slug}/endringer")
 
@@ -297,12 +262,12 @@ def set_policy(
     slug: str,
     godkjenning: str = Form("leader"),
     frist: str = Form(""),
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     deadline = dt.date.fromisoformat(frist) if frist.strip() else None
-    after.set_policy(s, row, godkjenning, deadline, user.username)
+    after.set_policy(s, row, godkjenning, deadline, la.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}/endringer")
 
@@ -322,10 +287,10 @@ def ledger_page(
     slug: str,
     request: Request,
     maned: str | None = None,
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     window = _window(maned)
     instance, led, changes = after.worked_ledger(s, row, window)
     months = sorted({(sh.date.year, sh.date.month) for sh in instance.shifts})
@@ -348,10 +313,10 @@ def ledger_export(
     slug: str,
     fmt: str,
     maned: str | None = None,
-    user: User = Depends(current_user),
+    la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = _led(slug, s)
+    row = la.row
     _, led, _ = after.worked_ledger(s, row, _window(maned))
     name = f"regnskap-{row.slug}-{maned or 'periode'}"
     if fmt == "csv":
@@ -372,9 +337,9 @@ def ledger_export(
 
 @router.post("/legevakter/{slug}/lukk-periode")
 def close_period(
-    slug: str, user: User = Depends(current_user), s: Session = Depends(db)
+    slug: str, la: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> Response:
-    row = _led(slug, s)
-    after.close_period(s, row, user.username)
+    row = la.row
+    after.close_period(s, row, la.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}")

@@ -14,6 +14,7 @@ from web.access import Rule
 #: is the credential).
 OPEN_PATHS = frozenset(
     {"/login", "/logout", "/api/innlogging", "/api/utlogging", "/kalender/{token}.ics"}
+    | {"/inn/{token}"}  # a doctor's one-time sign-in link (the token is the credential)
 )
 
 
