@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from roster.fairness import evaluate
 from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
-from roster.glossary import CHANGE_KIND_NO, MONTH_NO, describe_shift
+from roster.glossary import CHANGE_KIND_NO, FAIRNESS_CATEGORY_NO, MONTH_NO, describe_shift
 from roster.ledger import month_window
 from roster.model import ChangeKind
 from roster.offers import holders
-from web import after, notify, store
+from web import after, links, notify, offers, period, store
 from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db, sign_in, sign_out
 from web.errors import AppError
@@ -36,8 +36,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 @router.get("/inn/{token}")
 def sign_in_with_link(token: str, request: Request, s: Session = Depends(db)) -> Response:
-    link = after.use_link(s, token)
-    user = after.doctor_user(s, link)
+    link = links.use_link(s, token)
+    user = links.doctor_user(s, link)
     sign_in(request, s, user)  # a fresh server-side session, committed
     return redirect("/min-side")
 
@@ -84,23 +84,24 @@ def doctor_page(
     load = next(x for x in evaluate(cur.instance, cur.roster).doctors if x.doctor_id == doctor.id)
     token = store.active_token(s, who.row.id, doctor.id)
     feed_url = f"{str(request.base_url).rstrip('/')}/kalender/{token.token}.ics" if token else None
-    mine = [o for o in after.offers(s, who.row) if o.from_doctor == doctor.id]
-    to_me = [o for o in after.offers(s, who.row, ("open",)) if o.to_doctor == doctor.id]
+    mine = [o for o in offers.listed(s, who.row) if o.from_doctor == doctor.id]
+    to_me = [o for o in offers.listed(s, who.row, ("open",)) if o.to_doctor == doctor.id]
     ctx = {
         "row": who.row,
         "doctor": doctor,
         "cur": cur,
         "load": load,
+        "categories": FAIRNESS_CATEGORY_NO,
         "duties": _duty_rows(cur, doctor.id),
         "feed_url": feed_url,
         "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
         if feed_url
         else None,
         "qr": qr_svg(feed_url) if feed_url else None,
-        "board": after.board(s, who.row, doctor.id),
+        "board": offers.board(s, who.row, doctor.id),
         "mine": mine,
         "to_me": to_me,
-        "status_no": after.OFFER_STATUS_NO,
+        "status_no": offers.OFFER_STATUS_NO,
         "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
         "notes": notify.for_doctor(s, who.row, doctor.id),
         "colleagues": sorted(
@@ -120,7 +121,7 @@ def eligible_page(
     shift = cur.shift(vakt)
     if who.doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
-    ids = after.eligible_colleagues(s, who.row, who.doctor_id, shift.id)
+    ids = offers.eligible_colleagues(s, who.row, who.doctor_id, shift.id)
     ctx = {"row": who.row, "shift": shift, "text": describe_shift(shift), "ids": ids, "cur": cur}
     return render(request, "kolleger.html", ctx)
 
@@ -136,7 +137,7 @@ def offer_duty(
     who: DoctorAccess = Depends(doctor_of),
     s: Session = Depends(db),
 ) -> Response:
-    after.make_offer(
+    offers.make_offer(
         s,
         who.row,
         who.doctor_id,
@@ -155,7 +156,7 @@ def offer_duty(
 def take_offer(
     offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
 ) -> Response:
-    after.take(s, who.row, who.doctor_id, offer_id, smtp_from_env())
+    offers.take(s, who.row, who.doctor_id, offer_id, smtp_from_env())
     s.commit()
     return redirect("/min-side#tilbud")
 
@@ -164,7 +165,7 @@ def take_offer(
 def withdraw_offer(
     offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
 ) -> Response:
-    after.withdraw(s, who.row, who.doctor_id, offer_id)
+    offers.withdraw(s, who.row, who.doctor_id, offer_id)
     s.commit()
     return redirect("/min-side#tilbud")
 
@@ -183,13 +184,13 @@ def make_link(
 ) -> Response:
     row = la.row
     if handling == "trekk":
-        after.revoke_links(s, row, doctor_id, la.user.username)
+        links.revoke_links(s, row, doctor_id, la.user.username)
         s.commit()
         return redirect(f"/legevakter/{slug}/leger/{doctor_id}")
-    token = after.create_link(s, row, doctor_id, la.user.username)
+    token = links.create_link(s, row, doctor_id, la.user.username)
     s.commit()
     url = f"{str(request.base_url).rstrip('/')}/inn/{token}"
-    ctx = {"row": row, "doctor_id": doctor_id, "url": url, "days": after.LINK_DAYS}
+    ctx = {"row": row, "doctor_id": doctor_id, "url": url, "days": links.LINK_DAYS}
     return render(request, "innloggingslenke.html", ctx)
 
 
@@ -209,9 +210,9 @@ def changes_page(
         "cur": cur,
         "policy": p,
         "approval_no": after.APPROVAL_NO,
-        "waiting": after.offers(s, row, ("accepted",)),
-        "open": after.offers(s, row, ("open",)),
-        "status_no": after.OFFER_STATUS_NO,
+        "waiting": offers.listed(s, row, ("accepted",)),
+        "open": offers.listed(s, row, ("open",)),
+        "status_no": offers.OFFER_STATUS_NO,
         "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
         "notes": notify.for_doctor(s, row, None),
         "describe": lambda sid: describe_shift(cur.shift(sid)),
@@ -230,9 +231,9 @@ def decide_offer(
 ) -> Response:
     row = la.row
     if handling == "godkjenn":
-        after.approve(s, row, offer_id, la.user.username, smtp_from_env())
+        offers.approve(s, row, offer_id, la.user.username, smtp_from_env())
     elif handling == "avvis":
-        after.refuse(s, row, offer_id, la.user.username, grunn, smtp_from_env())
+        offers.refuse(s, row, offer_id, la.user.username, grunn, smtp_from_env())
         s.commit()
     else:
         raise AppError(404, "finnes_ikke", "Siden finnes ikke.")
@@ -251,7 +252,7 @@ def move_duty(
     s: Session = Depends(db),
 ) -> Response:
     row = la.row
-    after.leader_move(
+    offers.leader_move(
         s, row, vakt, fra or None, til or None, grunn, notat, la.user.username, smtp_from_env()
     )
     return redirect(f"/legevakter/{slug}/endringer")
@@ -292,7 +293,7 @@ def ledger_page(
 ) -> Response:
     row = la.row
     window = _window(maned)
-    instance, led, changes = after.worked_ledger(s, row, window)
+    instance, led, changes = period.worked_ledger(s, row, window)
     months = sorted({(sh.date.year, sh.date.month) for sh in instance.shifts})
     ctx = {
         "row": row,
@@ -317,7 +318,7 @@ def ledger_export(
     s: Session = Depends(db),
 ) -> Response:
     row = la.row
-    _, led, _ = after.worked_ledger(s, row, _window(maned))
+    _, led, _ = period.worked_ledger(s, row, _window(maned))
     name = f"regnskap-{row.slug}-{maned or 'periode'}"
     if fmt == "csv":
         return Response(
@@ -340,6 +341,6 @@ def close_period(
     slug: str, la: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> Response:
     row = la.row
-    after.close_period(s, row, la.user.username)
+    period.close_period(s, row, la.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}")

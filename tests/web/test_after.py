@@ -15,9 +15,9 @@ from roster.checker import check
 from roster.fairness import basis
 from roster.ledger import ledger
 from roster.model import ChangeKind
-from roster.offers import colleagues
+from roster.offers import colleagues, holders
 from tests.web.conftest import page_csrf, page_login, solve_small
-from web import after, store
+from web import after, links, offers, period, store
 
 
 def _publish(app: Any, api: TestClient) -> None:
@@ -27,7 +27,7 @@ def _publish(app: Any, api: TestClient) -> None:
 
 def _sign_in(app: Any, client: TestClient, doctor_id: str) -> str:
     with app.state.sessions() as s:
-        token = after.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, "leder")
+        token = links.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, "leder")
         s.commit()
     r = client.get(f"/inn/{token}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/min-side"
@@ -94,10 +94,10 @@ def test_board_offer_refused_rule_accept_approve_feeds_ledger_and_next_period(
     assert r.status_code == 303
     with app.state.sessions() as s:
         row = store.legevakt(s, "fjellvik")
-        (offer,) = after.offers(s, row)
+        (offer,) = offers.listed(s, row)
         cur = after.current(s, row)
         verdict = {
-            d.id: after.may_take(cur, offer, d.id) for d in cur.instance.doctors if d.id != giver
+            d.id: offers.may_take(cur, offer, d.id) for d in cur.instance.doctors if d.id != giver
         }
     eligible = sorted(d for d, f in verdict.items() if not f)
     blocked = sorted(d for d, f in verdict.items() if f)
@@ -133,7 +133,7 @@ def test_board_offer_refused_rule_accept_approve_feeds_ledger_and_next_period(
         row = store.legevakt(s, "fjellvik")
         cur = after.current(s, row)
         assert cur.version.number == 2
-        assert taker in after.holders(cur.roster, night.shift_id)
+        assert taker in holders(cur.roster, night.shift_id)
         assert check(cur.instance, cur.roster).breaches == ()  # the oracle
         actions = [e.action for e in store.audit_entries(s, row)]
     assert "vakt_endret" in actions and "tilbud_akseptert" in actions
@@ -157,7 +157,7 @@ def test_board_offer_refused_rule_accept_approve_feeds_ledger_and_next_period(
     assert leader.get("/legevakter/fjellvik/regnskap.xlsx").status_code == 200
     with app.state.sessions() as s:
         row = store.legevakt(s, "fjellvik")
-        base = after.base_version(s, row)
+        base = period.base_version(s, row)
         inst = store.instance_from_text(base.instance_yaml)
         unchanged = ledger(inst, store.roster_from_json(base.roster)).history.carry_points
         points = next(sh.points for sh in inst.shifts if sh.id == night.shift_id)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import page_csrf, page_login, solve_small
 from tests.web.routes import OPEN_PATHS, access_rules, all_routes, concrete
-from web import after, store
+from web import after, links, offers, store
 
 DOCTOR_PREFIX = "/min-side"
 OPEN = OPEN_PATHS
@@ -27,7 +27,7 @@ def _published(app: Any, api: TestClient) -> None:
 
 def _doctor(app: Any, doctor_id: str) -> tuple[TestClient, str]:
     with app.state.sessions() as s:
-        token = after.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, "leder")
+        token = links.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, "leder")
         s.commit()
     client = TestClient(app)
     assert client.get(f"/inn/{token}", follow_redirects=False).status_code == 303
@@ -106,7 +106,7 @@ def test_a_doctor_never_acts_for_another(app: Any, api: TestClient) -> None:
         == 303
     )
     with app.state.sessions() as s:
-        (offer,) = after.offers(s, store.legevakt(s, "fjellvik"))
+        (offer,) = offers.listed(s, store.legevakt(s, "fjellvik"))
     r = a.post(f"/min-side/tilbud/{offer.id}/trekk", data={"csrf_token": a_csrf})
     assert r.status_code == 403
     # taking one's own offer is refused; a doctor id in a form changes nothing

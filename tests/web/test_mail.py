@@ -74,7 +74,8 @@ def test_an_offer_to_a_colleague_is_mailed_to_the_colleague(
     from roster.model import ChangeKind
     from roster.offers import colleagues
     from tests.web.conftest import solve_small
-    from web import after, notify, store
+    from web import after, notify, offers, store
+    from web.models import utcnow
 
     inbox, settings = smtp
     job_id = solve_small(app, api)
@@ -89,13 +90,13 @@ def test_an_offer_to_a_colleague_is_mailed_to_the_colleague(
                 a.shift_id,
                 a.doctor_id,
                 ChangeKind.giveaway,
-                after.utcnow(),
+                utcnow(),
             )
             to = next((d for d, f in sorted(found.items()) if not f), None)
             if to:
                 break
         assert to is not None
-        after.make_offer(s, row, a.doctor_id, a.shift_id, "giveaway", to, None, "", settings)
+        offers.make_offer(s, row, a.doctor_id, a.shift_id, "giveaway", to, None, "", settings)
         s.commit()
         (note,) = [n for n in notify.for_doctor(s, row, to)]
         assert note.mailed
