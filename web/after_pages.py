@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 
 from roster.fairness import evaluate
 from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
-from roster.glossary import CHANGE_KIND_NO, FAIRNESS_CATEGORY_NO, MONTH_NO, describe_shift
+from roster.glossary import (
+    CHANGE_KIND_NO,
+    FAIRNESS_CATEGORY_NO,
+    MONTH_NO,
+    describe_duty,
+)
 from roster.ledger import month_window
 from roster.model import ChangeKind
 from roster.offers import holders
@@ -69,9 +74,7 @@ def _duty_rows(cur: after.Current, doctor_id: str) -> list[dict[str, Any]]:
             for d in by_shift.get(t.id, [])
             if d != doctor_id
         ]
-        out.append(
-            {"shift": sh, "text": describe_shift(sh), "with": ", ".join(sorted(set(paired)))}
-        )
+        out.append({"shift": sh, "text": describe_duty(sh), "with": ", ".join(sorted(set(paired)))})
     return out
 
 
@@ -108,6 +111,7 @@ def doctor_page(
             (d for d in cur.instance.doctors if d.id != doctor.id), key=lambda d: d.name
         ),
         "phone": cur.instance.legevakt.phone,
+        "describe": lambda sid: describe_duty(cur.shift(sid)),
     }
     return render(request, "min_side.html", ctx)
 
@@ -122,7 +126,7 @@ def eligible_page(
     if who.doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
     ids = offers.eligible_colleagues(s, who.row, who.doctor_id, shift.id)
-    ctx = {"row": who.row, "shift": shift, "text": describe_shift(shift), "ids": ids, "cur": cur}
+    ctx = {"row": who.row, "shift": shift, "text": describe_duty(shift), "ids": ids, "cur": cur}
     return render(request, "kolleger.html", ctx)
 
 
@@ -215,7 +219,7 @@ def changes_page(
         "status_no": offers.OFFER_STATUS_NO,
         "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
         "notes": notify.for_doctor(s, row, None),
-        "describe": lambda sid: describe_shift(cur.shift(sid)),
+        "describe": lambda sid: describe_duty(cur.shift(sid)),
     }
     return render(request, "endringer.html", ctx)
 

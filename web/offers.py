@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from roster.changes import Change
 from roster.checker import Finding
-from roster.glossary import CHANGE_KIND_NO, describe_shift
+from roster.glossary import CHANGE_KIND_NO, describe_duty
 from roster.model import ChangeKind
 from roster.offers import breaches_for, colleagues, holders, move
 from web import store
@@ -113,7 +113,7 @@ def make_offer(
             raise refused(found, cur.name(to_doctor))
     s.add(o)
     s.flush()
-    text = f"{cur.name(doctor_id)} tilbyr {describe_shift(shift)} ({CHANGE_KIND_NO[k]})."
+    text = f"{cur.name(doctor_id)} tilbyr {describe_duty(shift)} ({CHANGE_KIND_NO[k]})."
     if to_doctor:
         notify(s, row, cur.instance, to_doctor, text, smtp)
     store.audit(
@@ -164,7 +164,7 @@ def take(
         raise refused(found, cur.name(doctor_id))
     o.status, o.taken_by, o.taken_at = "accepted", doctor_id, utcnow()
     shift = cur.shift(o.shift_id)
-    text = f"{cur.name(doctor_id)} tar {describe_shift(shift)} fra {cur.name(o.from_doctor)}."
+    text = f"{cur.name(doctor_id)} tar {describe_duty(shift)} fra {cur.name(o.from_doctor)}."
     notify(s, row, cur.instance, o.from_doctor, text, smtp)
     store.audit(s, doctor_id, "tilbud_akseptert", f"tilbud {o.id}: {o.shift_id}", row)
     if policy(s, row).approval == "auto":
@@ -194,7 +194,7 @@ def approve(
     changes = offer_changes(cur, o, o.taken_by, utcnow())
     o.status, o.decided_by, o.decided_at = "approved", username, utcnow()
     v = amend(s, row, changes, username, f"tilbud {o.id}", offer_id=o.id)
-    text = f"Godkjent: {cur.name(o.taken_by)} har nå {describe_shift(cur.shift(o.shift_id))} (versjon {v.number})."
+    text = f"Godkjent: {cur.name(o.taken_by)} har nå {describe_duty(cur.shift(o.shift_id))} (versjon {v.number})."
     for who in {o.from_doctor, o.taken_by}:
         notify(s, row, cur.instance, who, text, smtp)
     s.commit()
@@ -214,7 +214,7 @@ def refuse(
         raise AppError(409, "ikke_aapent", "Tilbudet er ikke åpent lenger.")
     o.status, o.decided_by, o.decided_at, o.reason = "refused", username, utcnow(), reason[:500]
     cur = current(s, row)
-    text = f"Avvist: {describe_shift(cur.shift(o.shift_id))}. {reason}".strip()
+    text = f"Avvist: {describe_duty(cur.shift(o.shift_id))}. {reason}".strip()
     for who in {o.from_doctor, o.taken_by} - {None}:
         notify(s, row, cur.instance, who, text, smtp)
     store.audit(s, username, "tilbud_avvist", f"tilbud {o.id}: {reason}", row)
@@ -245,7 +245,7 @@ def leader_move(
         note,
     )
     v = amend(s, row, [change], username, note or CHANGE_KIND_NO[ChangeKind(kind)])
-    text = f"Lederen flyttet {describe_shift(cur.shift(shift_id))} fra {cur.name(from_doctor)} til {cur.name(to_doctor)}."
+    text = f"Lederen flyttet {describe_duty(cur.shift(shift_id))} fra {cur.name(from_doctor)} til {cur.name(to_doctor)}."
     for who in {from_doctor, to_doctor} - {None, ""}:
         notify(s, row, cur.instance, who, text, smtp)
     s.commit()

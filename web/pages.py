@@ -62,6 +62,7 @@ def render(
     base = {
         "user": who.username if who else None,
         "is_admin": bool(who and who.is_admin),
+        "is_doctor": bool(who and who.doctor),
         "job_status_no": JOB_STATUS_NO,
     }
     response: HTMLResponse = templates.TemplateResponse(
@@ -141,7 +142,10 @@ def _index(
 def index(
     request: Request, who: Principal = Depends(signed_in), s: Session = Depends(db)
 ) -> Response:
-    """The legevakter this login leads (all of them for an administrator)."""
+    """The legevakter this login leads (all of them for an administrator); a doctor's own
+    page for a doctor."""
+    if who.doctor:
+        return redirect("/min-side")
     return _index(request, s, who, [], "", 200)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from roster.checker import check
 from roster.errors import InputError, Problem, problems_from_validation
 from roster.formats.exchange import Assignment, Roster
-from roster.formats.ical import ALL_NAME, FeedState, feed, feeds
+from roster.formats.ical import ALL_NAME, FeedState, feed, feeds, sequences_elsewhere
 from roster.formats.staff import import_staff, parse_staff_bytes
 from roster.instance import (
     DoctorAbsence,
@@ -549,6 +549,7 @@ def feed_calendar(s: Session, v: PublishedVersion, doctor_id: str | None) -> byt
         previous_for_feed(instance, before),
         now=v.published_at,
         state=None if state is None else state.calendars.get(key, {}),
+        elsewhere=None if doctor_id is None else sequences_elsewhere(state),
     )
     return bytes(cal.to_ical())
 

@@ -306,6 +306,7 @@ def feed(
     now: dt.datetime,
     state: dict[str, EventState] | None = None,
     seated: tuple[list[Duty], list[Duty]] | None = None,
+    elsewhere: dict[str, int] | None = None,
 ) -> tuple[Calendar, dict[str, EventState]]:
     """The calendar of one doctor (`doctor_id`) or of the whole legevakt (None), and the new
     state of that calendar to keep for the next publication.
@@ -316,7 +317,10 @@ def feed(
     Without `state` but with `previous` (the roster before): a new or re-assigned duty gets
     SEQUENCE 1, an unchanged one 0, and a duty that is gone is CANCELLED with SEQUENCE 1.
     Without either, every event has SEQUENCE 0. `seated`: `seat_all(...)`, when the caller
-    makes many calendars of the same rosters.
+    makes many calendars of the same rosters. `elsewhere`: the highest SEQUENCE each UID was
+    published with in the other doctors' calendars; a duty new to this calendar that another
+    doctor had (a swap, a give-away, a re-plan) continues from it, so both doctors' calendars
+    show the change with a higher SEQUENCE.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -350,6 +354,8 @@ def feed(
             before = old_events.get(uid)
             same = before is not None and before.doctor_id == duty.doctor_id
             sequence, modified = (0, now) if same else (1, now)
+        elif elsewhere and uid in elsewhere:
+            sequence, modified = elsewhere[uid] + 1, now
         else:
             sequence, modified = 0, now
         _with_version(ev, sequence, modified)
@@ -416,6 +422,18 @@ def _doctor_ids(*rosters: Roster | None) -> Iterable[str]:
     return sorted({a.doctor_id for r in rosters if r is not None for a in r.assignments})
 
 
+def sequences_elsewhere(state: FeedState | None) -> dict[str, int]:
+    """Per event UID, the highest SEQUENCE it was published with in any doctor's calendar
+    (`feed`'s `elsewhere`: a duty that changes hands continues its SEQUENCE)."""
+    out: dict[str, int] = {}
+    for key, events in (state.calendars if state is not None else {}).items():
+        if key == ALL_NAME:
+            continue
+        for uid, st in events.items():
+            out[uid] = max(out.get(uid, 0), st.sequence)
+    return out
+
+
 def feeds(
     instance: Instance,
     roster: Roster,
@@ -433,6 +451,7 @@ def feeds(
     calendars: dict[str, Calendar] = {}
     kept: dict[str, dict[str, EventState]] = {}
     seated = seat_all(instance, roster, previous)  # once, not once per calendar
+    elsewhere = sequences_elsewhere(state)
     for key in [*sorted(names), ALL_NAME]:
         doctor_id = None if key == ALL_NAME else key
         calendars[key], kept[key] = feed(
@@ -443,6 +462,7 @@ def feeds(
             now=now,
             state=None if state is None else known.get(key, {}),
             seated=seated,
+            elsewhere=None if key == ALL_NAME else elsewhere,
         )
     return calendars, FeedState(calendars=kept)
 

@@ -107,7 +107,9 @@ def test_leader_plans_publishes_and_doctor_subscribes(
     # make a plan and watch it
     page.fill("input[name=start]", "2027-01-04")
     page.fill("input[name=slutt]", "2027-04-04")
-    page.select_option("select[name=tidsgrense]", index=0)
+    # the small plan is proven optimal in seconds; the limit only bounds a busy machine (with
+    # the shortest one, a loaded machine ran out of time before the first fairness stage)
+    page.select_option("select[name=tidsgrense]", "60.0")
     page.click("button:has-text('Lag vaktplan')")
     page.wait_for_url(re.compile(r".*/planer/\d+$"))
     job_id = int(page.url.rsplit("/", 1)[1])
