@@ -26,7 +26,9 @@ from roster.instance import Instance
 from roster.offers import breaches_for, with_backup
 from web import store
 from web.errors import AppError, not_found
+from web.mail import SmtpSettings
 from web.models import DutyChange, LegevaktPolicy, LegevaktRow, PublishedVersion, utcnow
+from web.notify import duties_changed
 
 APPROVAL_NO = {"leader": "lederen godkjenner", "auto": "automatisk når alle regler holder"}
 
@@ -90,14 +92,45 @@ def set_policy(
     )
 
 
-def refused(findings: list[Finding], who: str) -> AppError:
-    """A 409 naming each broken rule in Norwegian, with its id and source."""
-    names = "; ".join(f"{f.message} [{f.rule}]" for f in findings[:3])
+#: Rules whose breach tells something private about a doctor (health, family, leave): a
+#: colleague is told only that one of these stands in the way, never which.
+PRIVATE_RULES = frozenset(
+    {
+        "age_exemption",
+        "age_exemption_local",
+        "pregnancy_exemption",
+        "breastfeeding_exemption",
+        "granted_exemption",
+        "absence",
+    }
+)
+
+
+def finding_text(instance: Instance, f: Finding, viewer: str | None) -> str:
+    """A breach in Norwegian for whoever asked: in full for the leader (viewer None) and for
+    the doctor it is about; for a colleague, only the rule's title, and for private rules
+    (exemptions, absences) not even that."""
+    if viewer is None or f.doctor_id in (None, viewer):
+        return f"{f.message} [{f.rule}]"
+    name = f.doctor_name or f.doctor_id
+    if f.rule in PRIVATE_RULES:
+        return f"{name} kan ikke ta vakten (fritak eller fravær)"
+    return f"{instance.ruleset.rule(f.rule).title} ({name}) [{f.rule}]"
+
+
+def refused(
+    instance: Instance, findings: list[Finding], who: str, viewer: str | None = None
+) -> AppError:
+    """A 409 naming each broken rule in Norwegian (what the viewer may see of it)."""
+    texts = list(dict.fromkeys(finding_text(instance, f, viewer) for f in findings))
     return AppError(
         409,
         "regelbrudd",
-        f"Endringen bryter en regel for {who}: {names}",
-        [Problem(message=str(f)) for f in findings[:20]],
+        f"Endringen bryter en regel for {who}: {'; '.join(texts[:3])}",
+        [
+            Problem(message=str(f) if viewer is None else finding_text(instance, f, viewer))
+            for f in findings[:20]
+        ],
     )
 
 
@@ -110,19 +143,25 @@ def amend(
     changes: list[Change],
     username: str,
     why: str,
+    smtp: SmtpSettings | None,
+    headline: str,
     offer_id: int | None = None,
 ) -> PublishedVersion:
     """Apply approved changes (with the kompetansebakvakt following) to the latest version and
     publish the result as a new version: feeds update (SEQUENCE up, CANCELLED where a duty
-    left a doctor), the audit log says who, what and why. Refused with the rule named when a
-    change would break one."""
+    left a doctor), the audit log says who, what and why, and every doctor whose duties
+    changed (also a kompetansebakvakt paired or released) is told. Refused with the rule named
+    when a change would break one. Amendments of one legevakt are serialised."""
+    store.lock_legevakt(s, row)
     cur = current(s, row)
     batch = with_backup(cur.instance, cur.roster, changes)
     batch = [c.model_copy(update={"approved_by": username}) for c in batch]
     found = breaches_for(cur.instance, cur.roster, batch)
     if found:
         raise refused(
-            found, ", ".join(sorted({cur.name(c.to_doctor) for c in batch if c.to_doctor}))
+            cur.instance,
+            found,
+            ", ".join(sorted({cur.name(c.to_doctor) for c in batch if c.to_doctor})),
         )
     seats = [(a.shift_id, a.doctor_id) for a in cur.roster.assignments]
     for c in batch:
@@ -157,6 +196,8 @@ def amend(
             f"({CHANGE_KIND_NO[c.kind]}; {why})",
             row,
         )
+    told = f"{headline} Ny versjon {v.number} av vaktplanen."
+    duties_changed(s, row, cur.instance, cur.roster, roster, told, smtp)
     return v
 
 

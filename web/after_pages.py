@@ -28,7 +28,7 @@ from roster.glossary import (
 from roster.ledger import month_window
 from roster.model import ChangeKind
 from roster.offers import holders
-from web import after, links, notify, offers, period, store
+from web import after, links, notify, offers, period, store, views
 from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db, sign_in, sign_out
 from web.errors import AppError
@@ -87,8 +87,6 @@ def doctor_page(
     load = next(x for x in evaluate(cur.instance, cur.roster).doctors if x.doctor_id == doctor.id)
     token = store.active_token(s, who.row.id, doctor.id)
     feed_url = f"{str(request.base_url).rstrip('/')}/kalender/{token.token}.ics" if token else None
-    mine = [o for o in offers.listed(s, who.row) if o.from_doctor == doctor.id]
-    to_me = [o for o in offers.listed(s, who.row, ("open",)) if o.to_doctor == doctor.id]
     ctx = {
         "row": who.row,
         "doctor": doctor,
@@ -102,31 +100,59 @@ def doctor_page(
         else None,
         "qr": qr_svg(feed_url) if feed_url else None,
         "board": offers.board(s, who.row, doctor.id),
-        "mine": mine,
-        "to_me": to_me,
+        "mine": [o for o in offers.listed(s, who.row) if o.from_doctor == doctor.id],
+        "to_me": offers.to_me(s, who.row, doctor.id),
         "status_no": offers.OFFER_STATUS_NO,
         "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
         "notes": notify.for_doctor(s, who.row, doctor.id),
-        "colleagues": sorted(
-            (d for d in cur.instance.doctors if d.id != doctor.id), key=lambda d: d.name
-        ),
         "phone": cur.instance.legevakt.phone,
-        "describe": lambda sid: describe_duty(cur.shift(sid)),
+        "describe": lambda o: offers.describe_offer(cur, o),
     }
     return render(request, "min_side.html", ctx)
 
 
+@router.post("/min-side/varsler/lest")
+def notes_read(who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)) -> Response:
+    notify.mark_read(s, who.row, who.doctor_id)
+    s.commit()
+    return redirect("/min-side")
+
+
 @router.get("/min-side/kolleger")
-def eligible_page(
-    request: Request, vakt: str, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+def give_or_swap_page(
+    request: Request,
+    vakt: str,
+    bytt_med: str = "",
+    who: DoctorAccess = Depends(doctor_of),
+    s: Session = Depends(db),
 ) -> Response:
-    """Who may take one of my duties: only colleagues for whom every rule holds."""
+    """Give one of my duties to a colleague, or swap it for one of theirs: only colleagues,
+    and only their duties, for which every rule holds (the checker decides)."""
     cur = after.current(s, who.row)
     shift = cur.shift(vakt)
     if who.doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
-    ids = offers.eligible_colleagues(s, who.row, who.doctor_id, shift.id)
-    ctx = {"row": who.row, "shift": shift, "text": describe_duty(shift), "ids": ids, "cur": cur}
+    others = sorted(
+        (d for d in cur.instance.doctors if d.id != who.doctor_id), key=lambda d: d.name
+    )
+    partner = bytt_med if any(d.id == bytt_med for d in others) else ""
+    options = offers.swap_options(cur, who.doctor_id, shift.id, partner) if partner else []
+    ctx = {
+        "row": who.row,
+        "shift": shift,
+        "text": describe_duty(shift),
+        "ids": offers.eligible_colleagues(s, who.row, who.doctor_id, shift.id),
+        "cur": cur,
+        "others": others,
+        "partner": partner,
+        "allowed": [sid for sid, found in options if not found],
+        "blocked": [
+            (sid, after.finding_text(cur.instance, found[0], who.doctor_id))
+            for sid, found in options
+            if found
+        ],
+        "describe_id": lambda sid: describe_duty(cur.shift(sid)),
+    }
     return render(request, "kolleger.html", ctx)
 
 
@@ -161,6 +187,15 @@ def take_offer(
     offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
 ) -> Response:
     offers.take(s, who.row, who.doctor_id, offer_id, smtp_from_env())
+    s.commit()
+    return redirect("/min-side#tilbud")
+
+
+@router.post("/min-side/tilbud/{offer_id}/avslaa")
+def decline_offer(
+    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
+) -> Response:
+    offers.decline(s, who.row, who.doctor_id, offer_id, smtp_from_env())
     s.commit()
     return redirect("/min-side#tilbud")
 
@@ -348,3 +383,22 @@ def close_period(
     period.close_period(s, row, la.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}")
+
+
+@router.get("/min-side/plan")
+def whole_plan(
+    request: Request,
+    maned: str | None = None,
+    who: DoctorAccess = Depends(doctor_of),
+    s: Session = Depends(db),
+) -> Response:
+    """The whole published plan, read-only: who has which duty (names only: no phone
+    numbers, exemptions, absences or wishes of colleagues), the doctor's own duties marked."""
+    cur = after.current(s, who.row)
+    ctx = {
+        "row": who.row,
+        "cur": cur,
+        "me": cur.instance.doctor(who.doctor_id).name,
+        **views.month_ctx(cur.instance, cur.roster, maned),
+    }
+    return render(request, "min_plan.html", ctx)

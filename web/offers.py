@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from roster.changes import Change
 from roster.checker import Finding
+from roster.errors import InputError
 from roster.glossary import CHANGE_KIND_NO, describe_duty
 from roster.model import ChangeKind
 from roster.offers import breaches_for, colleagues, holders, move
@@ -31,6 +32,7 @@ OFFER_STATUS_NO = {
     "approved": "godkjent",
     "refused": "avvist",
     "withdrawn": "trukket",
+    "declined": "takket nei",
 }
 OFFER_KINDS = (ChangeKind.giveaway, ChangeKind.swap, ChangeKind.board)
 
@@ -78,6 +80,8 @@ def make_offer(
     shift = cur.shift(shift_id)
     if doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
+    if any(o.shift_id == shift.id and o.from_doctor == doctor_id for o in listed(s, row)):
+        raise AppError(409, "allerede_tilbudt", "Du har allerede et åpent tilbud på denne vakten.")
     try:
         k = ChangeKind(kind)
     except ValueError:
@@ -110,11 +114,12 @@ def make_offer(
             cur.instance, cur.roster, offer_changes(cur, o, to_doctor, o.created_at)
         )
         if found:
-            raise refused(found, cur.name(to_doctor))
+            raise refused(cur.instance, found, cur.name(to_doctor), doctor_id)
     s.add(o)
     s.flush()
-    text = f"{cur.name(doctor_id)} tilbyr {describe_duty(shift)} ({CHANGE_KIND_NO[k]})."
     if to_doctor:
+        what = "et bytte" if k == ChangeKind.swap else "å ta"
+        text = f"{cur.name(doctor_id)} tilbyr deg {what}: {describe_offer(cur, o)}."
         notify(s, row, cur.instance, to_doctor, text, smtp)
     store.audit(
         s, doctor_id, "vakt_tilbudt", f"{shift.id} ({k.value}) til {to_doctor or 'vaktbørsen'}", row
@@ -122,23 +127,61 @@ def make_offer(
     return o
 
 
+def describe_offer(cur: Current, o: DutyOffer) -> str:
+    """'Natt (hjemmevakt) søndag 21.02 23:00–08:00' and, for a swap, 'mot …'."""
+    text = describe_duty(cur.shift(o.shift_id))
+    if o.swap_shift_id:
+        text += f" mot {describe_duty(cur.shift(o.swap_shift_id))}"
+    return text
+
+
+def _still_holds(cur: Current, o: DutyOffer, taker: str) -> None:
+    """409 when another change overtook the offer: the giver no longer has the duty, or the
+    colleague no longer has the duty of a swap."""
+    gone = o.from_doctor not in holders(cur.roster, o.shift_id) or (
+        o.swap_shift_id is not None and taker not in holders(cur.roster, o.swap_shift_id)
+    )
+    if gone:
+        raise AppError(
+            409, "endret_siden", "Vaktplanen er endret siden tilbudet ble gitt; det gjelder ikke."
+        )
+
+
 def may_take(cur: Current, o: DutyOffer, doctor_id: str) -> list[Finding]:
     """What taking the offer would break for this doctor ([]: may take it)."""
+    _still_holds(cur, o, doctor_id)
     return breaches_for(cur.instance, cur.roster, offer_changes(cur, o, doctor_id, utcnow()))
 
 
+def _takeable(cur: Current, o: DutyOffer, doctor_id: str) -> bool:
+    try:
+        return not may_take(cur, o, doctor_id)
+    except (AppError, InputError):
+        return False
+
+
 def board(s: Session, row: LegevaktRow, doctor_id: str) -> list[DutyOffer]:
-    """Open offers this doctor may take: the board shows only those (the checker decides)."""
+    """Open board offers this doctor may take: the board shows only those (the checker
+    decides)."""
     cur = current(s, row)
-    out = []
-    for o in listed(s, row, ("open",)):
-        if o.from_doctor == doctor_id or (o.to_doctor and o.to_doctor != doctor_id):
-            continue
-        if o.from_doctor not in holders(cur.roster, o.shift_id):
-            continue  # overtaken by another change
-        if not may_take(cur, o, doctor_id):
-            out.append(o)
-    return out
+    return [
+        o
+        for o in listed(s, row, ("open",))
+        if o.kind == ChangeKind.board.value
+        and o.from_doctor != doctor_id
+        and _takeable(cur, o, doctor_id)
+    ]
+
+
+def to_me(s: Session, row: LegevaktRow, doctor_id: str) -> list[tuple[DutyOffer, bool]]:
+    """Open offers made to this doctor by name (give-aways and swaps), each with whether it may
+    still be taken without breaking a rule."""
+    cur = current(s, row)
+    return [
+        (o, _takeable(cur, o, doctor_id))
+        for o in listed(s, row, ("open",))
+        if o.to_doctor == doctor_id
+    ]
 
 
 def eligible_colleagues(s: Session, row: LegevaktRow, doctor_id: str, shift_id: str) -> list[str]:
@@ -146,6 +189,33 @@ def eligible_colleagues(s: Session, row: LegevaktRow, doctor_id: str, shift_id: 
     cur = current(s, row)
     found = colleagues(cur.instance, cur.roster, shift_id, doctor_id, ChangeKind.giveaway, utcnow())
     return sorted((d for d, f in found.items() if not f), key=cur.name)
+
+
+def swap_options(
+    cur: Current, doctor_id: str, shift_id: str, colleague: str
+) -> list[tuple[str, list[Finding]]]:
+    """The colleague's duties, each with what swapping `shift_id` for it would break ([]: the
+    swap keeps every rule, for both doctors)."""
+    mine = cur.shift(shift_id)
+    at = utcnow()
+    out: list[tuple[str, list[Finding]]] = []
+    shifts = {sh.id: sh for sh in cur.instance.shifts}
+    theirs = sorted(
+        (a.shift_id for a in cur.roster.assignments if a.doctor_id == colleague),
+        key=lambda sid: shifts[sid].t0,
+    )
+    for sid in theirs:
+        if doctor_id in holders(cur.roster, sid) or colleague in holders(cur.roster, mine.id):
+            continue
+        batch = [
+            move(mine, doctor_id, colleague, ChangeKind.swap, at),
+            move(shifts[sid], colleague, doctor_id, ChangeKind.swap, at),
+        ]
+        try:
+            out.append((sid, breaches_for(cur.instance, cur.roster, batch)))
+        except InputError:
+            continue
+    return out
 
 
 def take(
@@ -161,17 +231,34 @@ def take(
     cur = current(s, row)
     found = may_take(cur, o, doctor_id)
     if found:
-        raise refused(found, cur.name(doctor_id))
+        raise refused(cur.instance, found, cur.name(doctor_id), doctor_id)
     o.status, o.taken_by, o.taken_at = "accepted", doctor_id, utcnow()
-    shift = cur.shift(o.shift_id)
-    text = f"{cur.name(doctor_id)} tar {describe_duty(shift)} fra {cur.name(o.from_doctor)}."
-    notify(s, row, cur.instance, o.from_doctor, text, smtp)
+    verb = "bytter" if o.swap_shift_id else "tar"
+    text = f"{cur.name(doctor_id)} {verb} {describe_offer(cur, o)} (fra {cur.name(o.from_doctor)})."
     store.audit(s, doctor_id, "tilbud_akseptert", f"tilbud {o.id}: {o.shift_id}", row)
     if policy(s, row).approval == "auto":
+        notify(s, row, cur.instance, o.from_doctor, text, smtp)
         approve(s, row, o.id, "auto", smtp)
     else:
+        notify(s, row, cur.instance, o.from_doctor, text + " Venter på lederens godkjenning.", smtp)
         notify(s, row, cur.instance, None, text + " Venter på godkjenning.", smtp)
     return o
+
+
+def decline(
+    s: Session, row: LegevaktRow, doctor_id: str, offer_id: int, smtp: SmtpSettings | None
+) -> None:
+    """The named colleague says no."""
+    o = _offer(s, row, offer_id)
+    if o.to_doctor != doctor_id:
+        raise AppError(403, "ikke_ditt", "Dette tilbudet er ikke til deg.")
+    if o.status != "open":
+        raise AppError(409, "ikke_aapent", "Tilbudet er ikke åpent lenger.")
+    o.status, o.decided_by, o.decided_at = "declined", doctor_id, utcnow()
+    cur = current(s, row)
+    text = f"{cur.name(doctor_id)} takket nei til {describe_offer(cur, o)}."
+    notify(s, row, cur.instance, o.from_doctor, text, smtp)
+    store.audit(s, doctor_id, "tilbud_avslått", f"tilbud {o.id}", row)
 
 
 def withdraw(s: Session, row: LegevaktRow, doctor_id: str, offer_id: int) -> None:
@@ -187,16 +274,17 @@ def withdraw(s: Session, row: LegevaktRow, doctor_id: str, offer_id: int) -> Non
 def approve(
     s: Session, row: LegevaktRow, offer_id: int, username: str, smtp: SmtpSettings | None
 ) -> PublishedVersion:
+    """The leader (or the automatic policy) approves an accepted offer: a new version, and
+    every doctor whose duties changed is told."""
     o = _offer(s, row, offer_id)
     if o.status != "accepted" or o.taken_by is None:
         raise AppError(409, "ikke_akseptert", "Tilbudet er ikke akseptert av en kollega.")
     cur = current(s, row)
+    _still_holds(cur, o, o.taken_by)
     changes = offer_changes(cur, o, o.taken_by, utcnow())
     o.status, o.decided_by, o.decided_at = "approved", username, utcnow()
-    v = amend(s, row, changes, username, f"tilbud {o.id}", offer_id=o.id)
-    text = f"Godkjent: {cur.name(o.taken_by)} har nå {describe_duty(cur.shift(o.shift_id))} (versjon {v.number})."
-    for who in {o.from_doctor, o.taken_by}:
-        notify(s, row, cur.instance, who, text, smtp)
+    headline = f"Godkjent: {cur.name(o.taken_by)} overtar {describe_offer(cur, o)}."
+    v = amend(s, row, changes, username, f"tilbud {o.id}", smtp, headline, offer_id=o.id)
     s.commit()
     return v
 
@@ -214,7 +302,7 @@ def refuse(
         raise AppError(409, "ikke_aapent", "Tilbudet er ikke åpent lenger.")
     o.status, o.decided_by, o.decided_at, o.reason = "refused", username, utcnow(), reason[:500]
     cur = current(s, row)
-    text = f"Avvist: {describe_duty(cur.shift(o.shift_id))}. {reason}".strip()
+    text = f"Avvist av lederen: {describe_offer(cur, o)}. {reason}".strip()
     for who in {o.from_doctor, o.taken_by} - {None}:
         notify(s, row, cur.instance, who, text, smtp)
     store.audit(s, username, "tilbud_avvist", f"tilbud {o.id}: {reason}", row)
@@ -244,9 +332,8 @@ def leader_move(
         username,
         note,
     )
-    v = amend(s, row, [change], username, note or CHANGE_KIND_NO[ChangeKind(kind)])
-    text = f"Lederen flyttet {describe_duty(cur.shift(shift_id))} fra {cur.name(from_doctor)} til {cur.name(to_doctor)}."
-    for who in {from_doctor, to_doctor} - {None, ""}:
-        notify(s, row, cur.instance, who, text, smtp)
+    why = note or CHANGE_KIND_NO[ChangeKind(kind)]
+    headline = f"Lederen har flyttet {describe_duty(cur.shift(shift_id))} ({why})."
+    v = amend(s, row, [change], username, why, smtp, headline)
     s.commit()
     return v

@@ -485,23 +485,8 @@ def version_page(
 
 
 def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
-    months = views.months_of(view.instance)
-    keys = [k for k, _ in months]
-    key = maned if maned in keys else keys[0]
-    i = keys.index(key)
-    grid = views.month_grid(view.instance, view.roster, key)
-    return render(
-        request,
-        "kalender.html",
-        {
-            **_view_ctx(view),
-            "grid": grid,
-            "prev_key": keys[i - 1] if i > 0 else None,
-            "next_key": keys[i + 1] if i + 1 < len(keys) else None,
-            "weekdays": views.WEEKDAYS_SHORT,
-            "legend": views.LEGEND,
-        },
-    )
+    month = views.month_ctx(view.instance, view.roster, maned)
+    return render(request, "kalender.html", {**_view_ctx(view), **month})
 
 
 def _fairness(request: Request, view: PlanView) -> Response:

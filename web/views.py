@@ -148,6 +148,23 @@ LEGEND = [
 ]
 
 
+def month_ctx(instance: Instance, roster: Roster, maned: str | None) -> dict[str, Any]:
+    """What the month template (_month.html) needs for one month (the first when `maned` is
+    not one of the plan's months)."""
+    months = months_of(instance)
+    keys = [k for k, _ in months]
+    key = maned if maned in keys else keys[0]
+    i = keys.index(key)
+    return {
+        "months": months,
+        "grid": month_grid(instance, roster, key),
+        "prev_key": keys[i - 1] if i > 0 else None,
+        "next_key": keys[i + 1] if i + 1 < len(keys) else None,
+        "weekdays": WEEKDAYS_SHORT,
+        "legend": LEGEND,
+    }
+
+
 # --------------------------------------------------------------------------- doctor
 
 

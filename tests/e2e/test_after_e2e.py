@@ -71,7 +71,7 @@ def cast(server: LiveServer) -> Cast:
             continue
         for taker in sorted(d for d, f in found.items() if not f):
             if carry.get(taker, 0.0) + p > 0:
-                rule = found[blocked[0]][0].message
+                rule = after.finding_text(cur.instance, found[blocked[0]][0], blocked[0])
                 return Cast(a.shift_id, p, a.doctor_id, blocked[0], rule, taker)
     raise AssertionError("the example has no night to tell the story with")
 

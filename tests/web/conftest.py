@@ -150,3 +150,24 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as s:
         yield s
+
+
+def publish_small(app: Any, api: TestClient) -> int:
+    """examples/small solved, checked and published as version 1; returns the job id."""
+    job_id = solve_small(app, api)
+    assert_no_breaches(app, job_id)
+    assert api.post(f"/api/planer/{job_id}/publiser").status_code in (200, 201)
+    return job_id
+
+
+def doctor_client(app: Any, doctor_id: str, slug: str = "fjellvik") -> tuple[TestClient, str]:
+    """A browser of one doctor, signed in with a fresh one-time link; and its CSRF token."""
+    from web import links
+
+    with app.state.sessions() as s:
+        token = links.create_link(s, store.legevakt(s, slug), doctor_id, USER)
+        s.commit()
+    client = TestClient(app)
+    r = client.get(f"/inn/{token}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/min-side"
+    return client, page_csrf(client.get("/min-side").text)

@@ -11,34 +11,20 @@ from typing import Any
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import page_csrf, page_login, solve_small
+from tests.web.conftest import doctor_client, page_login, publish_small
 from tests.web.routes import OPEN_PATHS, access_rules, all_routes, concrete
-from web import after, links, offers, store
+from web import after, offers, store
 
 DOCTOR_PREFIX = "/min-side"
 OPEN = OPEN_PATHS
 VALUES = {"slug": "fjellvik", "job_id": "1", "number": "1", "doctor_id": "fv-01", "fmt": "csv"}
 
 
-def _published(app: Any, api: TestClient) -> None:
-    job_id = solve_small(app, api)
-    assert api.post(f"/api/planer/{job_id}/publiser").status_code in (200, 201)
-
-
-def _doctor(app: Any, doctor_id: str) -> tuple[TestClient, str]:
-    with app.state.sessions() as s:
-        token = links.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, "leder")
-        s.commit()
-    client = TestClient(app)
-    assert client.get(f"/inn/{token}", follow_redirects=False).status_code == 303
-    return client, page_csrf(client.get("/min-side").text)
-
-
 def test_a_doctor_is_refused_on_every_route_that_is_not_the_doctors_own(
     app: Any, api: TestClient
 ) -> None:
-    _published(app, api)
-    client, csrf = _doctor(app, "fv-02")
+    publish_small(app, api)
+    client, csrf = doctor_client(app, "fv-02")
     checked = 0
     for route in all_routes(app.router.routes):
         if not isinstance(route, APIRoute) or route.path in OPEN:
@@ -63,7 +49,7 @@ def test_a_doctor_is_refused_on_every_route_that_is_not_the_doctors_own(
 
 
 def test_doctor_routes_refuse_anonymous_requests_and_leaders(app: Any, api: TestClient) -> None:
-    _published(app, api)
+    publish_small(app, api)
     leader = TestClient(app)
     csrf = page_login(leader)
     doctor_routes = [
@@ -84,13 +70,13 @@ def test_doctor_routes_refuse_anonymous_requests_and_leaders(app: Any, api: Test
 
 
 def test_a_doctor_never_acts_for_another(app: Any, api: TestClient) -> None:
-    _published(app, api)
+    publish_small(app, api)
     with app.state.sessions() as s:
         cur = after.current(s, store.legevakt(s, "fjellvik"))
     mine = next(a for a in cur.roster.assignments if a.doctor_id == "fv-02")
     theirs = next(a for a in cur.roster.assignments if a.doctor_id == "fv-03")
-    a, a_csrf = _doctor(app, "fv-02")
-    b, b_csrf = _doctor(app, "fv-03")
+    a, a_csrf = doctor_client(app, "fv-02")
+    b, b_csrf = doctor_client(app, "fv-03")
     # offering a colleague's duty is refused
     r = a.post(
         "/min-side/tilby", data={"vakt": theirs.shift_id, "type": "board", "csrf_token": a_csrf}
