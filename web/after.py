@@ -10,7 +10,6 @@ commit the new version (as publishing does).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -75,21 +74,11 @@ def policy(s: Session, row: LegevaktRow) -> LegevaktPolicy:
     return found
 
 
-def set_policy(
-    s: Session, row: LegevaktRow, approval: str, deadline: dt.date | None, username: str
-) -> None:
+def set_policy(s: Session, row: LegevaktRow, approval: str, username: str) -> None:
     if approval not in APPROVAL_NO:
         raise AppError(422, "ugyldig_valg", "Ukjent godkjenning.")
-    p = policy(s, row)
-    p.approval, p.wish_deadline = approval, deadline
-    when = deadline.strftime("%d.%m.%Y") if deadline else "ingen"
-    store.audit(
-        s,
-        username,
-        "regler_for_endringer",
-        f"{APPROVAL_NO[approval]}; frist for ønsker {when}",
-        row,
-    )
+    policy(s, row).approval = approval
+    store.audit(s, username, "regler_for_endringer", APPROVAL_NO[approval], row)
 
 
 #: Rules whose breach tells something private about a doctor (health, family, leave): a
@@ -197,7 +186,7 @@ def amend(
             row,
         )
     told = f"{headline} Ny versjon {v.number} av vaktplanen."
-    duties_changed(s, row, cur.instance, cur.roster, roster, told, smtp)
+    duties_changed(s, row, (cur.instance, cur.roster), (cur.instance, roster), told, smtp)
     return v
 
 

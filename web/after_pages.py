@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from roster.fairness import evaluate
+from roster.formats.changes import changes_csv_text
 from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
 from roster.glossary import (
     CHANGE_KIND_NO,
@@ -28,7 +29,7 @@ from roster.glossary import (
 from roster.ledger import month_window
 from roster.model import ChangeKind
 from roster.offers import holders
-from web import after, links, notify, offers, period, store, views
+from web import after, links, notify, offers, period, store, views, wishes
 from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db, sign_in, sign_out
 from web.errors import AppError
@@ -107,6 +108,7 @@ def doctor_page(
         "notes": notify.for_doctor(s, who.row, doctor.id),
         "phone": cur.instance.legevakt.phone,
         "describe": lambda o: offers.describe_offer(cur, o),
+        "wishes": wishes.window(s, who.row),
     }
     return render(request, "min_side.html", ctx)
 
@@ -301,13 +303,10 @@ def move_duty(
 def set_policy(
     slug: str,
     godkjenning: str = Form("leader"),
-    frist: str = Form(""),
     la: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    row = la.row
-    deadline = dt.date.fromisoformat(frist) if frist.strip() else None
-    after.set_policy(s, row, godkjenning, deadline, la.user.username)
+    after.set_policy(s, la.row, godkjenning, la.user.username)
     s.commit()
     return redirect(f"/legevakter/{slug}/endringer")
 
@@ -346,6 +345,20 @@ def ledger_page(
         "ChangeKind": ChangeKind,
     }
     return render(request, "regnskap.html", ctx)
+
+
+@router.get("/legevakter/{slug}/endringer.csv")
+def changes_export(
+    slug: str, la: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
+) -> Response:
+    """The approved changes since the last solved version, as changes.csv (the file
+    `legevakt check --changes` and `legevakt ledger` read); no field runs as a formula."""
+    base = period.base_version(s, la.row)
+    return Response(
+        changes_csv_text(period.recorded_changes(s, la.row, base.number)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="changes-{la.row.slug}.csv"'},
+    )
 
 
 @router.get("/legevakter/{slug}/regnskap.{fmt}")

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from roster.errors import InputError, Problem
-from roster.glossary import number_no, signed_no
+from roster.glossary import describe_duty, number_no, signed_no
 from web import views
 from web.db import database_url, make_engine, migrate, session_factory
 from web.deps import NotLoggedIn, Settings, csrf_token
@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         date_no=views.date_no,
         when_no=views.when_no,
         csrf_token=csrf_token,
+        describe_duty=describe_duty,
     )
     app.state.templates = templates
 
@@ -182,7 +183,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
 
     _errors(app, templates)
 
-    from web import admin, after_pages, api, feeds, pages
+    from web import admin, after_pages, api, feeds, pages, wish_pages
 
     app.include_router(admin.api)
     app.include_router(admin.pages)
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(after_pages.router)
+    app.include_router(wish_pages.router)
     return app
 
 

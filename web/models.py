@@ -314,3 +314,26 @@ class LegevaktPolicy(Base):
     )
     approval: Mapped[str] = mapped_column(String(16), default="leader")  # leader | auto
     wish_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    #: the planning period (its first day) the deadline is for
+    wish_period_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class DoctorRequest(Base):
+    """A doctor's wish or absence for the plan being made (the plan file's period): the leader
+    accepts it (perhaps adjusted) into the plan file, where the next solve reads it, or
+    refuses it with a reason."""
+
+    __tablename__ = "doctor_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    legevakt_id: Mapped[int] = mapped_column(
+        ForeignKey("legevakter.id", ondelete="CASCADE"), index=True
+    )
+    doctor_id: Mapped[str] = mapped_column(String(64))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    section: Mapped[str] = mapped_column(String(16))  # absences | wishes
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the plan file's entry, no doctor
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")

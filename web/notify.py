@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.formats.exchange import Roster
-from roster.glossary import describe_duty
 from roster.instance import Instance
 from web.mail import SmtpSettings, send
 from web.models import LegevaktRow, Notification, utcnow
+from web.preview import doctor_changes
 
 SUBJECT = "Vaktplan: {}"
 
@@ -32,44 +32,22 @@ def notify(
     return note
 
 
-def duty_changes(instance: Instance, before: Roster, after: Roster) -> dict[str, str]:
-    """Per doctor whose duties differ between two rosters of one plan: what they got and what
-    they no longer have, in Norwegian, duties named with their dates."""
-    shifts = {sh.id: sh for sh in instance.shifts}
-
-    def seats(r: Roster) -> set[tuple[str, str]]:
-        return {(a.doctor_id, a.shift_id) for a in r.assignments if a.shift_id in shifts}
-
-    old, new = seats(before), seats(after)
-    out: dict[str, str] = {}
-    for doctor_id in sorted({d for d, _ in old ^ new}):
-        got = sorted((shifts[s] for d, s in new - old if d == doctor_id), key=lambda x: x.t0)
-        lost = sorted((shifts[s] for d, s in old - new if d == doctor_id), key=lambda x: x.t0)
-        parts = []
-        if got:
-            parts.append("Du har fått: " + "; ".join(describe_duty(x) for x in got) + ".")
-        if lost:
-            parts.append("Du har ikke lenger: " + "; ".join(describe_duty(x) for x in lost) + ".")
-        out[doctor_id] = " ".join(parts)
-    return out
-
-
 def duties_changed(
     s: Session,
     row: LegevaktRow,
-    instance: Instance,
-    before: Roster,
-    after: Roster,
+    before: tuple[Instance, Roster],
+    after: tuple[Instance, Roster],
     headline: str,
     smtp: SmtpSettings | None,
 ) -> list[str]:
     """Tell every doctor whose own duties changed (a new version: an approved change, a hand
     move, a re-plan) what changed for them. Returns the doctors told."""
-    changed = duty_changes(instance, before, after)
-    for doctor_id, text in changed.items():
-        if instance.has_doctor(doctor_id):
-            notify(s, row, instance, doctor_id, f"{headline} {text}", smtp)
-    return sorted(changed)
+    instance = after[0]
+    changed = doctor_changes(*before, *after)
+    for c in changed:
+        if instance.has_doctor(c.doctor_id):
+            notify(s, row, instance, c.doctor_id, f"{headline} {c.text()}", smtp)
+    return sorted(c.doctor_id for c in changed)
 
 
 def for_doctor(

@@ -27,7 +27,7 @@ from roster.glossary import (
     parse_date_no,
 )
 from roster.instance import Instance
-from web import store, views
+from web import preview, store, views
 from web.access import (
     JobAccess,
     LegevaktAccess,
@@ -392,11 +392,13 @@ def plan_page(
     if job.status != "done":
         return render(request, "progress.html", {"row": row, "job": job})
     view = _job_view(s, job)
-    return render(
-        request,
-        "plan.html",
-        {**_view_ctx(view), "publish_problems": [], "published": store.published_as(s, job)},
-    )
+    published = store.published_as(s, job)
+    last = None if published else store.latest_version(s, row.id)
+    ctx = {**_view_ctx(view), "publish_problems": [], "published": published, "last": last}
+    if last is not None:  # a re-plan: what publishing it changes, per doctor
+        old = (store.instance_from_text(last.instance_yaml), store.roster_from_json(last.roster))
+        ctx["preview"] = preview.doctor_changes(*old, view.instance, view.roster)
+    return render(request, "plan.html", ctx)
 
 
 @router.post("/planer/{job_id}/publiser")

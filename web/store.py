@@ -36,6 +36,7 @@ from roster.instance import (
 )
 from roster.limits import date_problem
 from web.errors import AppError, not_found
+from web.mail import smtp_from_env
 from web.models import (
     ACTIVE_JOB_STATES,
     AuditEntry,
@@ -45,6 +46,7 @@ from web.models import (
     SolveJob,
     utcnow,
 )
+from web.notify import duties_changed
 from web.security import new_feed_token, token_hash, tokens_equal
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -499,6 +501,10 @@ def publish(s: Session, j: SolveJob, username: str) -> PublishedVersion:
         )
         changed = f", {n} endrede vakter mot versjon {last.number}"
     audit(s, username, "publisert", f"versjon {number} fra plan {j.id}{changed}", row)
+    if last is not None:  # a re-plan: every doctor whose duties changed is told what changed
+        earlier = (instance_from_text(last.instance_yaml), roster_from_json(last.roster))
+        headline = f"Ny versjon {number} av vaktplanen er publisert."
+        duties_changed(s, row, earlier, (instance, roster), headline, smtp_from_env())
     ensure_feed_tokens(s, row, instance, username)
     try:
         s.commit()

@@ -42,3 +42,29 @@ def test_changes_csv_quotes_a_formula_note_and_reads_it_back() -> None:
     changes = parse_changes_text(text)
     assert changes[0].note == "=1+1"
     assert changes_csv_text(changes) == text
+
+
+def test_ledger_csv_and_workbook_write_a_formula_name_as_text() -> None:
+    """The ledger goes to payroll and the municipalities' settlement in a spreadsheet: a name
+    from the staff list that starts like a formula stays text, in CSV and in XLSX."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
+    from roster.ledger import ledger
+    from tests.factories import make_doctor, make_instance, roster_of
+
+    evil = '=HYPERLINK("http://example.invalid","Klikk")'
+    inst = make_instance(doctors=(make_doctor("d1", name=evil), make_doctor("d2", name="@SUM(A1)")))
+    led = ledger(inst, roster_of(("2027-01-04:kveld", "d1"), ("2027-01-05:kveld", "d2")))
+    rows = list(csv.DictReader(io.StringIO(ledger_csv_text(led))))
+    names = {r["id"]: r["name"] for r in rows if r["level"] == "doctor"}
+    assert names == {"d1": "'" + evil, "d2": "'@SUM(A1)"}
+    wb = load_workbook(io.BytesIO(ledger_xlsx_bytes(led, "=1+1")))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert evil in texts and "=1+1" in texts  # kept as text, not run
+    assert all(c.quotePrefix for c in cells if c.value in (evil, "@SUM(A1)", "=1+1"))

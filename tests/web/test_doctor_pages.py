@@ -6,11 +6,13 @@ doctor may see of a colleague's breach. Every roster is judged by the checker.""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from roster.checker import Finding, check
+from roster.formats.changes import parse_changes_text
 from roster.formats.exchange import Assignment, Roster
 from roster.offers import holders
 from tests.web.conftest import doctor_client, page_login, publish_small
@@ -27,12 +29,14 @@ def _current(app: Any) -> after.Current:
 def _swap_pair(app: Any) -> tuple[str, str, str]:
     """A duty of one doctor and a colleague with at least one duty it may be swapped for."""
     cur = _current(app)
+    seen: Counter[tuple[str, ...]] = Counter()
     for a in sorted(cur.roster.assignments, key=lambda a: a.shift_id):
         for colleague in sorted({d.id for d in cur.instance.doctors} - {a.doctor_id}):
             options = offers.swap_options(cur, a.doctor_id, a.shift_id, colleague)
             if any(not found for _, found in options):
                 return a.doctor_id, a.shift_id, colleague
-    raise AssertionError("no swap keeps every rule in the example")
+            seen.update(tuple(sorted({f.rule for f in found})) for _, found in options)
+    raise AssertionError(f"no swap keeps every rule in the example: {seen}")
 
 
 def test_swap_offered_accepted_and_approved_moves_both_duties(app: Any, api: TestClient) -> None:
@@ -53,7 +57,7 @@ def test_swap_offered_accepted_and_approved_moves_both_duties(app: Any, api: Tes
             "type": "swap",
             "kollega": colleague,
             "bytt_mot": theirs,
-            "notat": "Passer det?",
+            "notat": "=1+1 Passer det?",
             "csrf_token": a_csrf,
         },
         follow_redirects=False,
@@ -87,6 +91,11 @@ def test_swap_offered_accepted_and_approved_moves_both_duties(app: Any, api: Tes
     assert [c.kind.value for c in changes].count("swap") == 2
     by_id = {d.id: d for d in led.doctors}
     assert by_id[giver].moves["swapped_out"] == 1 and by_id[colleague].moves["swapped_in"] == 1
+    # the leader's changes.csv: the swap's two lines, the note never a formula
+    text = leader.get("/legevakter/fjellvik/endringer.csv").text
+    assert "'=1+1 Passer det?" in text
+    lines = parse_changes_text(text)
+    assert [(c.kind.value, c.note) for c in lines] == [("swap", "=1+1 Passer det?")] * 2
 
 
 def test_a_named_colleague_may_decline_and_the_giver_is_told(app: Any, api: TestClient) -> None:
@@ -154,7 +163,7 @@ def test_notifications_are_unread_until_marked(app: Any, api: TestClient) -> Non
             + (Assignment(shift_id=duty.shift_id, doctor_id="fv-03"),)
         )
         told = notify.duties_changed(
-            s, row, cur.instance, cur.roster, after_roster, "Test.", smtp=None
+            s, row, (cur.instance, cur.roster), (cur.instance, after_roster), "Test.", smtp=None
         )
         s.commit()
     assert told == ["fv-02", "fv-03"]

@@ -29,6 +29,12 @@ TABLES = {
     "user_grants",
     "user_sessions",
     "login_failures",
+    "doctor_links",
+    "duty_offers",
+    "duty_changes",
+    "notifications",
+    "legevakt_policies",
+    "doctor_requests",
 }
 
 
