@@ -16,8 +16,9 @@ looked up under the checked legevakt. A refusal is a 403 and a line in the audit
 legevakt that was touched ("ingen_tilgang"), written even though the request changes nothing.
 
 Roles (web.models.Role): administrator; leader of the legevakter in the user's grants; and,
-for issue 11, doctor: a user whose one grant names a legevakt and a doctor id. A doctor's
-routes will declare `doctor_of` (to be added with them); leader routes refuse doctors.
+doctor: a user whose one grant names a legevakt and a doctor id (made by a sign-in link,
+web.links). A doctor's routes (/min-side…) declare `doctor_of` and act only as that doctor;
+every other route refuses doctors (tests/web/test_doctor_access.py walks them all).
 """
 
 from __future__ import annotations

@@ -103,3 +103,46 @@ def test_an_offer_to_a_colleague_is_mailed_to_the_colleague(
     (msg,) = inbox.messages
     assert msg["To"] == cur.instance.doctor(to).email
     assert "tilbyr" in msg.get_payload(decode=True).decode("utf-8")
+
+
+def test_a_duty_moved_by_the_leader_is_mailed_to_both_doctors(
+    smtp: tuple[Inbox, SmtpSettings], app: Any, api: Any
+) -> None:
+    """Changes to one's own duties reach both doctors by e-mail (SMTP set up, addresses in
+    the staff list), each with what they got or no longer have."""
+    from roster.checker import check
+    from roster.model import ChangeKind
+    from roster.offers import colleagues
+    from tests.web.conftest import publish_small
+    from web import after, offers, store
+    from web.models import utcnow
+
+    inbox, settings = smtp
+    publish_small(app, api)
+    with app.state.sessions() as s:
+        row = store.legevakt(s, "fjellvik")
+        cur = after.current(s, row)
+        a = next(
+            a
+            for a in sorted(cur.roster.assignments, key=lambda a: a.shift_id)
+            if any(
+                not f
+                for f in colleagues(
+                    cur.instance, cur.roster, a.shift_id, a.doctor_id, ChangeKind.sick, utcnow()
+                ).values()
+            )
+        )
+        found = colleagues(
+            cur.instance, cur.roster, a.shift_id, a.doctor_id, ChangeKind.sick, utcnow()
+        )
+        to = next(d for d, f in sorted(found.items()) if not f)
+        v = offers.leader_move(
+            s, row, a.shift_id, a.doctor_id, to, "sick", "Syk", "leder", settings
+        )
+        assert v.number == 2
+        new = after.current(s, row)
+        assert check(new.instance, new.roster).breaches == ()  # the oracle
+    by_to = {m["To"]: m.get_payload(decode=True).decode("utf-8") for m in inbox.messages}
+    assert "Du har ikke lenger" in by_to[cur.instance.doctor(a.doctor_id).email]
+    assert "Du har fått" in by_to[cur.instance.doctor(to).email]
+    assert all("Lederen har flyttet" in body for body in by_to.values())
