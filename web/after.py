@@ -11,6 +11,7 @@ commit the new version (as publishing does).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from roster.checker import Finding
 from roster.errors import Problem
 from roster.formats.exchange import Assignment, Roster
 from roster.formats.ical import feeds
-from roster.glossary import CHANGE_KIND_NO
+from roster.glossary import CHANGE_KIND_NO, MONTH_NO, describe_duty
 from roster.instance import Instance
 from roster.offers import breaches_for, with_backup
 from web import store
@@ -57,6 +58,36 @@ class Current:
             if self.instance.has_doctor(doctor_id)
             else doctor_id
         )
+
+
+def duty_rows(cur: Current, doctor_id: str) -> list[dict[str, Any]]:
+    """A doctor's duties in the current plan, in time order: the shift, its Norwegian name
+    with the date, who else is on duty at the same time, and the month it is in."""
+    shifts = {s.id: s for s in cur.instance.shifts}
+    by_shift = cur.roster.by_shift()
+    out = []
+    for a in sorted(
+        (a for a in cur.roster.assignments if a.doctor_id == doctor_id),
+        key=lambda a: shifts[a.shift_id].t0,
+    ):
+        sh = shifts[a.shift_id]
+        paired = [
+            cur.name(d)
+            for t in cur.instance.shifts
+            if t.t0 < sh.t1 and sh.t0 < t.t1
+            for d in by_shift.get(t.id, [])
+            if d != doctor_id
+        ]
+        out.append(
+            {
+                "shift": sh,
+                "text": describe_duty(sh),
+                "with": ", ".join(sorted(set(paired))),
+                "month_key": f"{sh.date:%Y-%m}",
+                "month": f"{MONTH_NO[sh.date.month - 1].capitalize()} {sh.date.year}",
+            }
+        )
+    return out
 
 
 def current(s: Session, row: LegevaktRow) -> Current:

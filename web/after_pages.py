@@ -11,18 +11,17 @@ from the path or a form for the doctor acting.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from roster import fairness_view
 from roster.fairness import evaluate
 from roster.formats.changes import changes_csv_text
 from roster.formats.ledger import ledger_csv_text, ledger_xlsx_bytes
 from roster.glossary import (
     CHANGE_KIND_NO,
-    FAIRNESS_CATEGORY_NO,
     MONTH_NO,
     describe_duty,
 )
@@ -34,8 +33,10 @@ from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db, sign_in, sign_out
 from web.errors import AppError
 from web.mail import smtp_from_env
+from web.models import utcnow
 from web.pages import redirect, render
 from web.qr import qr_svg
+from web.security import SESSION_TOKEN, SESSION_VIA_LINK
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -45,6 +46,7 @@ def sign_in_with_link(token: str, request: Request, s: Session = Depends(db)) ->
     link = links.use_link(s, token)
     user = links.doctor_user(s, link)
     sign_in(request, s, user)  # a fresh server-side session, committed
+    request.session[SESSION_VIA_LINK] = request.session[SESSION_TOKEN]
     return redirect("/min-side")
 
 
@@ -59,26 +61,6 @@ def doctor_sign_out(
 # --------------------------------------------------------------------------- the doctor's page
 
 
-def _duty_rows(cur: after.Current, doctor_id: str) -> list[dict[str, Any]]:
-    shifts = {s.id: s for s in cur.instance.shifts}
-    by_shift = cur.roster.by_shift()
-    out = []
-    for a in sorted(
-        (a for a in cur.roster.assignments if a.doctor_id == doctor_id),
-        key=lambda a: shifts[a.shift_id].t0,
-    ):
-        sh = shifts[a.shift_id]
-        paired = [
-            cur.name(d)
-            for t in cur.instance.shifts
-            if t.t0 < sh.t1 and sh.t0 < t.t1
-            for d in by_shift.get(t.id, [])
-            if d != doctor_id
-        ]
-        out.append({"shift": sh, "text": describe_duty(sh), "with": ", ".join(sorted(set(paired)))})
-    return out
-
-
 @router.get("/min-side")
 def doctor_page(
     request: Request, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
@@ -87,21 +69,25 @@ def doctor_page(
     doctor = cur.instance.doctor(who.doctor_id)
     load = next(x for x in evaluate(cur.instance, cur.roster).doctors if x.doctor_id == doctor.id)
     token = store.active_token(s, who.row.id, doctor.id)
+    duties, now = after.duty_rows(cur, doctor.id), utcnow()
+    mine = [o for o in offers.listed(s, who.row) if o.from_doctor == doctor.id]
     feed_url = f"{str(request.base_url).rstrip('/')}/kalender/{token.token}.ics" if token else None
     ctx = {
         "row": who.row,
         "doctor": doctor,
         "cur": cur,
         "load": load,
-        "categories": FAIRNESS_CATEGORY_NO,
-        "duties": _duty_rows(cur, doctor.id),
+        "counts": fairness_view.doctor_counts(cur.instance, load),
+        "duties": [d for d in duties if d["shift"].start > now],
+        "past": [d for d in duties if d["shift"].start <= now],
+        "offered": {o.shift_id for o in mine if o.status in ("open", "accepted")},
         "feed_url": feed_url,
         "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
         if feed_url
         else None,
         "qr": qr_svg(feed_url) if feed_url else None,
         "board": offers.board(s, who.row, doctor.id),
-        "mine": [o for o in offers.listed(s, who.row) if o.from_doctor == doctor.id],
+        "mine": mine,
         "to_me": offers.to_me(s, who.row, doctor.id),
         "status_no": offers.OFFER_STATUS_NO,
         "kind_no": {k.value: v for k, v in CHANGE_KIND_NO.items()},
@@ -134,6 +120,7 @@ def give_or_swap_page(
     shift = cur.shift(vakt)
     if who.doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
+    offers.not_started(shift, utcnow())
     others = sorted(
         (d for d in cur.instance.doctors if d.id != who.doctor_id), key=lambda d: d.name
     )
@@ -231,7 +218,8 @@ def make_link(
     token = links.create_link(s, row, doctor_id, la.user.username)
     s.commit()
     url = f"{str(request.base_url).rstrip('/')}/inn/{token}"
-    ctx = {"row": row, "doctor_id": doctor_id, "url": url, "days": links.LINK_DAYS}
+    doctor = store.instance_from_text(row.instance_yaml).doctor(doctor_id)
+    ctx = {"row": row, "doctor": doctor, "url": url, "days": links.LINK_DAYS}
     return render(request, "innloggingslenke.html", ctx)
 
 

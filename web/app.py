@@ -183,7 +183,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
 
     _errors(app, templates)
 
-    from web import admin, after_pages, api, feeds, pages, wish_pages
+    from web import admin, after_pages, api, doctor_account, feeds, move_pages, pages, wish_pages
 
     app.include_router(admin.api)
     app.include_router(admin.pages)
@@ -192,6 +192,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(pages.router)
     app.include_router(after_pages.router)
     app.include_router(wish_pages.router)
+    app.include_router(doctor_account.router)
+    app.include_router(move_pages.router)
     return app
 
 

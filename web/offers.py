@@ -13,6 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roster.calendar import Shift
 from roster.changes import Change
 from roster.checker import Finding
 from roster.errors import InputError
@@ -65,6 +66,18 @@ def offer_changes(cur: Current, o: DutyOffer, taker: str, at: dt.datetime) -> li
     return out
 
 
+def not_started(shift: Shift, now: dt.datetime) -> None:
+    """409 for a duty that has begun: doctors change only duties ahead; what happened on a duty
+    already under way (sickness) is the leader's hand move."""
+    if shift.start <= now:
+        raise AppError(
+            409,
+            "vakt_begynt",
+            f"{describe_duty(shift)} har begynt eller er over og kan ikke byttes eller gis bort. "
+            "Snakk med lederen.",
+        )
+
+
 def make_offer(
     s: Session,
     row: LegevaktRow,
@@ -80,6 +93,7 @@ def make_offer(
     shift = cur.shift(shift_id)
     if doctor_id not in holders(cur.roster, shift.id):
         raise AppError(409, "ikke_din_vakt", "Du har ikke denne vakten.")
+    not_started(shift, utcnow())
     if any(o.shift_id == shift.id and o.from_doctor == doctor_id for o in listed(s, row)):
         raise AppError(409, "allerede_tilbudt", "Du har allerede et åpent tilbud på denne vakten.")
     try:
@@ -95,6 +109,7 @@ def make_offer(
     if k == ChangeKind.swap:
         if not swap_shift_id or to_doctor not in holders(cur.roster, swap_shift_id):
             raise AppError(422, "mangler_vakt", "Velg en av kollegaens vakter å bytte mot.")
+        not_started(cur.shift(swap_shift_id), utcnow())
     else:
         swap_shift_id = None
     o = DutyOffer(
@@ -148,8 +163,13 @@ def _still_holds(cur: Current, o: DutyOffer, taker: str) -> None:
 
 
 def may_take(cur: Current, o: DutyOffer, doctor_id: str) -> list[Finding]:
-    """What taking the offer would break for this doctor ([]: may take it)."""
+    """What taking the offer would break for this doctor ([]: may take it); 409 when the offer
+    no longer holds or its duty has begun."""
     _still_holds(cur, o, doctor_id)
+    now = utcnow()
+    for sid in (o.shift_id, o.swap_shift_id):
+        if sid is not None:
+            not_started(cur.shift(sid), now)
     return breaches_for(cur.instance, cur.roster, offer_changes(cur, o, doctor_id, utcnow()))
 
 
@@ -207,6 +227,8 @@ def swap_options(
     for sid in theirs:
         if doctor_id in holders(cur.roster, sid) or colleague in holders(cur.roster, mine.id):
             continue
+        if shifts[sid].start <= at:
+            continue  # begun: not to be swapped
         batch = [
             move(mine, doctor_id, colleague, ChangeKind.swap, at),
             move(shifts[sid], colleague, doctor_id, ChangeKind.swap, at),

@@ -27,7 +27,7 @@ from roster.glossary import (
     parse_date_no,
 )
 from roster.instance import Instance
-from web import preview, store, views
+from web import period, preview, store, views
 from web.access import (
     JobAccess,
     LegevaktAccess,
@@ -377,7 +377,14 @@ def compare_page(
     return render(
         request,
         "sammenlign.html",
-        {"row": row, "a": a, "b": b, "changes": changes, "versions": store.versions(s, row)},
+        {
+            "row": row,
+            "a": a,
+            "b": b,
+            "changes": changes,
+            "why": period.reasons(s, row, a.number, b.number),
+            "versions": store.versions(s, row),
+        },
     )
 
 

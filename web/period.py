@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from roster.changes import Change
+from roster.glossary import CHANGE_KIND_NO
 from roster.instance import Instance
 from roster.ledger import Ledger, ledger
 from roster.model import ChangeKind, PlanPeriod
@@ -56,6 +57,27 @@ def recorded_changes(s: Session, row: LegevaktRow, after: int) -> list[Change]:
         )
         for i, r in enumerate(rows, start=2)
     ]
+
+
+def reasons(s: Session, row: LegevaktRow, after: int, upto: int) -> dict[str, str]:
+    """Why shifts changed between two versions, by shift id: each approved change's kind, who
+    approved it and its note ('' for shifts a re-plan moved)."""
+    rows = s.scalars(
+        select(DutyChange)
+        .where(
+            DutyChange.legevakt_id == row.id,
+            DutyChange.version_number > min(after, upto),
+            DutyChange.version_number <= max(after, upto),
+        )
+        .order_by(DutyChange.id)
+    )
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        text = f"{CHANGE_KIND_NO[ChangeKind(r.kind)]} (versjon {r.version_number}, {r.approved_by})"
+        out.setdefault(f"{r.date.isoformat()}:{r.shift_type}", []).append(
+            f"{text}: {r.note}" if r.note else text
+        )
+    return {k: "; ".join(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def worked_ledger(

@@ -17,6 +17,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SESSION_CSRF = "csrf"
 SESSION_TOKEN = "sid"  # the server-side session's token (web.users), in the signed cookie
+#: Set to the session's token when a doctor signed in with a one-time link: in that session
+#: the doctor may set a password without knowing the random one the login was made with.
+SESSION_VIA_LINK = "via_link"
 
 
 def hash_password(password: str) -> str:

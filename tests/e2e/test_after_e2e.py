@@ -143,7 +143,7 @@ def test_a_night_changes_hands_on_the_board_and_the_next_period_starts_from_the_
     giver_feed = str(giver.locator("input.feed-url").input_value())
     before = feed_event(giver_feed, who.night)
     assert before is not None and str(before.get("status")) == "CONFIRMED"
-    row = giver.locator(f"#vakter tr[data-shift='{who.night}']")
+    row = giver.locator(f"#vakter li[data-shift='{who.night}']")
     row.locator("button:has-text('Legg på vaktbørsen')").click()
     giver.locator("#tilbud ul.mine li").wait_for()
     assert "åpen" in giver.locator("#tilbud ul.mine").inner_text()
@@ -198,8 +198,8 @@ def test_a_night_changes_hands_on_the_board_and_the_next_period_starts_from_the_
     assert "Godkjent" in giver.locator("#varsler").inner_text()
     taker.reload()
     assert "Godkjent" in taker.locator("#varsler").inner_text()
-    assert taker.locator(f"#vakter tr[data-shift='{who.night}']").count() == 1
-    assert giver.locator(f"#vakter tr[data-shift='{who.night}']").count() == 0
+    assert taker.locator(f"#vakter li[data-shift='{who.night}']").count() == 1
+    assert giver.locator(f"#vakter li[data-shift='{who.night}']").count() == 0
     shot(taker, artifacts, "05-taker-page")
 
     # the ledger shows it: one duty taken from the board, given away by the giver

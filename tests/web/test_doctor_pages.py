@@ -5,6 +5,7 @@ doctor may see of a colleague's breach. Every roster is judged by the checker.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from typing import Any
@@ -16,7 +17,7 @@ from roster.formats.changes import parse_changes_text
 from roster.formats.exchange import Assignment, Roster
 from roster.offers import holders
 from tests.web.conftest import doctor_client, page_login, publish_small
-from web import after, notify, offers, period, store
+from web import after, after_pages, notify, offers, period, store
 
 SWAP_RE = re.compile(r'name="bytt_mot" value="([^"]+)"')
 
@@ -202,3 +203,38 @@ def test_a_colleagues_breach_shows_only_the_rule_and_never_a_private_one() -> No
     assert "gravid" not in rest and instance.ruleset.rule("rest").title in rest
     err = after.refused(instance, [own], "Hege Nybakk", "fv-03")
     assert "gravid" not in err.melding and all("gravid" not in p.message for p in err.problemer)
+
+
+def test_a_duty_that_has_begun_is_not_offered_nor_taken(
+    app: Any, api: TestClient, monkeypatch: Any
+) -> None:
+    """Doctors change only duties ahead: once a duty has begun it is listed apart, without
+    buttons, and an offer or a take is refused; the leader's hand move remains."""
+    publish_small(app, api)
+    cur = _current(app)
+    me = "fv-02"
+    shifts = {sh.id: sh for sh in cur.instance.shifts}
+    mine = sorted(
+        (a.shift_id for a in cur.roster.assignments if a.doctor_id == me),
+        key=lambda s: shifts[s].t0,
+    )
+    client, csrf = doctor_client(app, me)
+    r = client.post("/min-side/tilby", data={"vakt": mine[1], "type": "board", "csrf_token": csrf})
+    assert r.status_code == 200  # offered while ahead
+    with app.state.sessions() as s:
+        (offer,) = offers.listed(s, store.legevakt(s, "fjellvik"))
+    # the clock moves past my second duty's start
+    later = shifts[mine[1]].start + dt.timedelta(minutes=1)
+    monkeypatch.setattr(offers, "utcnow", lambda: later)
+    monkeypatch.setattr(after_pages, "utcnow", lambda: later)
+    page = client.get("/min-side").text
+    past = page.split('class="past"')[1].split("</details>")[0]
+    assert f'data-shift="{mine[0]}"' in past and f'data-shift="{mine[1]}"' in past
+    assert "<form" not in past
+    r = client.post("/min-side/tilby", data={"vakt": mine[0], "type": "board", "csrf_token": csrf})
+    assert r.status_code == 409 and "har begynt eller er over" in r.text
+    other, other_csrf = doctor_client(app, "fv-03")
+    assert f'data-offer="{offer.id}"' not in other.get("/min-side").text  # gone from the board
+    r = other.post(f"/min-side/tilbud/{offer.id}/ta", data={"csrf_token": other_csrf})
+    assert r.status_code == 409 and "har begynt eller er over" in r.text
+    assert me in holders(_current(app).roster, mine[1])
