@@ -39,7 +39,7 @@ from roster.instance import Instance, load_instance, resolve  # noqa: E402
 # name: (doctors, municipalities, weeks, solver time limit in seconds)
 SIZES: dict[str, tuple[int, int, int, float]] = {
     "S": (5, 1, 13, 10.0),
-    "M": (55, 4, 26, 30.0),
+    "M": (55, 4, 26, 60.0),  # the default limit of `legevakt solve` and the web app
     "L": (150, 8, 52, 60.0),
     "XL": (350, 12, 52, 300.0),
 }

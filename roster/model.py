@@ -470,7 +470,7 @@ class FairnessConfig(StrictModel):
         Literal["coverage", "total", "categories", "municipalities", "spread", "wishes"], ...
     ] = ("coverage", "categories", "total", "municipalities", "spread", "wishes")
     tolerance_points: float = Field(
-        default=0.5,
+        default=0.25,
         ge=0,
         description="Points a doctor's total may move from the best found, to even out counts",
     )
