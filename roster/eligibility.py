@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import TypeVar, cast
 
 from roster.calendar import OSLO, Shift, to_minutes
@@ -141,6 +142,7 @@ def exempt(doctor: Doctor, shift: Shift, rules: RuleBook) -> str | None:
     return None
 
 
+@cache  # pure of the date; asked for every absence of every doctor on every duty
 def day_window(day: dt.date) -> tuple[int, int]:
     start = to_minutes(dt.datetime.combine(day, dt.time(0), tzinfo=OSLO))
     end = to_minutes(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=OSLO))

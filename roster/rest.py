@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
 from roster.eligibility import absent_on, memo
@@ -33,6 +34,14 @@ from roster.rules import DayOffAfterNightParams, RestParams, RuleBook
 
 def rest_minutes(shift: Shift, rules: RuleBook) -> int:
     """Rest the duty's load requires before and after it (the most on any of its dates)."""
+    key = ("rest_minutes", shift.mode, shift.dates)
+    hit = rules.memo.get(key)
+    if hit is None:
+        hit = rules.memo[key] = (None, _rest_minutes(shift, rules))
+    return cast(int, hit[1])
+
+
+def _rest_minutes(shift: Shift, rules: RuleBook) -> int:
     hours = 0.0
     for day in shift.dates:
         p = rules.params("rest", day, RestParams)

@@ -281,7 +281,7 @@ class RuleBook:
         self._cache: dict[tuple[str, dt.date], tuple[StrictModel | None, Source]] = {}
         #: Facts about one doctor on one date under these rules (roster.eligibility.memo):
         #: eligibility asks them for every duty, and the duties of a day share them.
-        self.memo: dict[tuple[str, int, dt.date], tuple[object, object]] = {}
+        self.memo: dict[tuple[object, ...], tuple[object, object]] = {}
 
     def _resolve(self, rule_id: str, day: dt.date) -> tuple[StrictModel | None, Source]:
         """The parameters in force on the date and their source; None for the parameters

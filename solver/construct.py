@@ -46,6 +46,11 @@ def caps_of(ctx: BuildCtx) -> dict[str, int | None]:
     }
 
 
+#: Minutes between two duties beyond which neither the rest rule (at most 24 h, RestParams)
+#: nor a shared date (a day is at most 25 h) can concern them.
+_APART = 25 * 60
+
+
 def fits(ctx: BuildCtx, st: State, di: int, si: int, caps: dict[str, int | None]) -> bool:
     s = ctx.shifts[si]
     d = ctx.doctors[di]
@@ -69,6 +74,8 @@ def fits(ctx: BuildCtx, st: State, di: int, si: int, caps: dict[str, int | None]
     day = s.date.toordinal()
     for other in st.duties[di]:
         u = ctx.shifts[other]
+        if s.t0 - u.t1 >= _APART or u.t0 - s.t1 >= _APART:
+            continue  # too far apart to overlap, to lack rest or to share a date
         if u.t0 < s.t1 and s.t0 < u.t1:
             return False  # overlap
         first, second = (u, s) if u.t0 <= s.t0 else (s, u)
