@@ -55,6 +55,7 @@ from solver.start import (
     first_roster,
     missing,
     realize,
+    replan_allowance,
     roster_from,
     rule_clean,
     start_if_allowed,
@@ -180,7 +181,7 @@ def _stages(
         # tolerance of what the plan can reach at best, before counts and the rest are
         # evened out among what changes anyway.
         previous = options.previous
-        allowance = (counts.value if counts is not None else 0.0) + fairness.replan_tolerance_points
+        allowance = replan_allowance(ctx, b, counts.value if counts is not None else 0.0, previous)
         made["changes"] = lambda: changes_stage(ctx, b, q, previous, allowance)
         order = ["coverage", "changes", *(n for n in order if n != "coverage")]
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 
 from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
 from solver.construct import Goals, construct, deviation
-from solver.context import BuildCtx
+from solver.context import BuildCtx, Pair
 from solver.moves import lift, rebalance
 from solver.objectives import Stage, plan_distance
 from solver.plan import CountPlan
@@ -106,13 +107,38 @@ def beyond(ctx: BuildCtx, b: Basis, pairs: set[tuple[int, int]], allowance: floa
     return sum(max(0.0, abs(points[d] - b.points[d]) - allowance) for d in points)
 
 
+def kept_pairs(ctx: BuildCtx, previous: Roster) -> set[Pair]:
+    """The previous roster's duties that the plan still allows, as (doctor, shift) indices."""
+    keep = {(a.doctor_id, a.shift_id) for a in previous.assignments}
+    return {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+
+
+def replan_allowance(ctx: BuildCtx, b: Basis, best: float, previous: Roster) -> float:
+    """Re-planning: how far a doctor's points may be from target before duties change hands
+    for it: the re-plan tolerance beyond the best the plan can reach (`best`), or beyond what
+    the published plan already had for a doctor the change leaves alone (every duty kept),
+    where that was more. A re-plan never asks more of fairness than the plan it changes, so a
+    plan made in a hurry is not torn up to even it out."""
+    points: dict[str, int] = defaultdict(int)
+    for di, si in kept_pairs(ctx, previous):
+        points[ctx.doctors[di].id] += ctx.shifts[si].points
+    before: dict[str, int] = defaultdict(int)
+    for a in previous.assignments:
+        before[a.doctor_id] += 1
+    kept: dict[str, int] = defaultdict(int)
+    for di, _ in kept_pairs(ctx, previous):
+        kept[ctx.doctors[di].id] += 1
+    alone = [d for d in b.compared if before[d] and kept[d] == before[d]]
+    had = max((abs(points[d] - b.points[d]) for d in alone), default=0.0)
+    return ctx.instance.fairness.replan_tolerance_points + max(best, had)
+
+
 def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int]:
     """A starting point for the search: when re-planning, the best start built from the
     previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
     b = goals.b
     if options.previous is not None:
-        keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
-        kept = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+        kept = kept_pairs(ctx, options.previous)
         # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
         # changes, then fairness): what the
         # previous roster still allows, kept whole; kept only up to each doctor's new fair
@@ -128,8 +154,9 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int
             construct(ctx, goals),
         ]
         candidates.append(rebalance(ctx, goals, candidates[1]))
-        allowance = ctx.instance.fairness.replan_tolerance_points
-        allowance += goals.plan.value if goals.plan is not None else 0.0
+        allowance = replan_allowance(
+            ctx, b, goals.plan.value if goals.plan is not None else 0.0, options.previous
+        )
         candidates.append(lift(ctx, goals, candidates[0], allowance))
         pairs = min(
             candidates,
