@@ -5,14 +5,21 @@ Thin by design: parse arguments, call roster/ and solver/, print. No domain logi
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import functools
 
 
-def _version() -> str:
+@functools.cache
+def version() -> str:
+    """The installed package's version (read when asked: importlib.metadata is slow to load)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
     try:
-        return version("vaktplan")
+        return installed("vaktplan")
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "0+ukjent"
 
 
-__version__ = _version()
+def created_by() -> str:
+    """What files written by the command say made them, e.g. «vaktplan 0.1.0»."""
+    return f"vaktplan {version()}"

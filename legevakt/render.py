@@ -11,16 +11,14 @@ import os
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from roster import fairness_view
 from roster.checker import CHECKS, CheckResult, Finding
-from roster.fairness import FairnessReport
 from roster.glossary import (
     COST_KEY_NO,
     DAY_KIND_NO,
@@ -35,7 +33,10 @@ from roster.glossary import (
 )
 from roster.instance import Instance
 from roster.model import DayKind, Doctor, Legevakt, Role, Scope, ShiftType
-from solver.solve import StageResult
+
+if TYPE_CHECKING:  # the solver and the fairness model load only where they are used
+    from roster.fairness import FairnessReport
+    from solver.solve import StageResult
 
 #: Width for output that is not a terminal (files, pipes, CI logs): wide enough for the tables.
 PLAIN_WIDTH = 120
@@ -337,6 +338,8 @@ def print_check(
 
 
 def stage_table(stages: Sequence[StageResult]) -> Table:
+    from roster import fairness_view  # the fairness model loads only where it is used
+
     table = Table(title="Slik ble planen laget", box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("Trinn")
     table.add_column("Resultat")
@@ -351,6 +354,8 @@ def stage_table(stages: Sequence[StageResult]) -> Table:
 def doctor_table(instance: Instance, report: FairnessReport) -> Table:
     """Per doctor: each category as count / target (▲▼ outside the band), points against
     target; the largest deviations first."""
+    from roster import fairness_view
+
     table = Table(
         title="Per lege: antall mot mål (▲ over, ▼ under båndet), største avvik øverst",
         box=box.SIMPLE_HEAD,

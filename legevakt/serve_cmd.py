@@ -177,6 +177,8 @@ def create_leader(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.command("create-admin")(create_admin)
-    app.command("create-leader")(create_leader)
+    from legevakt.framework_no import NorwegianCommand
+
+    app.command("serve", cls=NorwegianCommand)(serve)
+    app.command("create-admin", cls=NorwegianCommand)(create_admin)
+    app.command("create-leader", cls=NorwegianCommand)(create_leader)

@@ -12,7 +12,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich import box
@@ -26,7 +26,7 @@ from roster.comparison import CSV_COLUMNS, Comparison, Load, Row, table_rows
 from roster.errors import InputError, Problem
 from roster.formats.exchange import read_roster_csv
 from roster.formats.formulas import csv_field
-from roster.glossary import SCOPE_NO, number_no
+from roster.glossary import SCOPE_NO, SCOPE_WORDS, number_no, scope_from_word
 from roster.instance import Instance, load_instance
 from roster.model import Scope
 from roster.scenarios import (
@@ -38,11 +38,11 @@ from roster.scenarios import (
     quick_scenario,
     read_scenarios,
 )
-from solver.whatif import BASELINE_SECONDS, SCENARIO_SECONDS, Outcome, WhatIfResult, run_whatif
+from solver.whatif import Outcome, WhatIfResult, run_whatif
 
 FORMATS_OUT = ("table", "csv", "json")
 WIDE = 150
-SCOPES = ", ".join(s.value for s in Scope if s != Scope.shift_types)
+SCOPES = ", ".join(SCOPE_WORDS)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -73,9 +73,8 @@ def quick_scenarios(
     out: list[Scenario] = []
     problems: list[Problem] = []
     if exempt is not None:
-        try:
-            sc = Scope(scope)
-        except ValueError:
+        sc = scope_from_word(scope)
+        if sc is None:
             problems.append(Problem(field="--scope", message=f"ukjent omfang «{scope}» ({SCOPES})"))
         else:
             change = Exempt.model_validate(
@@ -123,75 +122,26 @@ def quick_scenarios(
     return out
 
 
-def whatif_command(
-    instance_path: Annotated[
-        Path,
-        typer.Argument(metavar="INSTANCE", help="Legevaktens instance.yaml.", show_default=False),
-    ],
-    scenario_file: Annotated[
-        Path | None,
-        typer.Option("--scenario", metavar="FILE", help="Scenariofil (YAML, flere scenarier)."),
-    ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            "--baseline",
-            metavar="ROSTER.csv",
-            help="Gjeldende plan. Uten denne lages en plan først.",
-        ),
-    ] = None,
-    exempt: Annotated[
-        str | None, typer.Option("--exempt", metavar="LEGE-ID", help="Frita en lege.")
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option("--from", metavar="DATO", help="Fritaket gjelder fra (--exempt).")
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--to", metavar="DATO", help="Fritaket gjelder til (--exempt).")
-    ] = None,
-    scope: Annotated[
-        str, typer.Option("--scope", metavar="OMFANG", help=f"Fritakets omfang: {SCOPES}.")
-    ] = "all",
-    remove_municipality: Annotated[
-        str | None,
-        typer.Option("--remove-municipality", metavar="KOMMUNE-ID", help="En kommune går ut."),
-    ] = None,
-    remove_doctor: Annotated[
-        list[str] | None,
-        typer.Option("--remove-doctor", metavar="LEGE-ID", help="En lege slutter (kan gjentas)."),
-    ] = None,
-    add_doctors: Annotated[
-        int, typer.Option("--add-doctors", metavar="N", help="Ansett N leger (med --municipality).")
-    ] = 0,
-    municipality: Annotated[
-        str | None, typer.Option("--municipality", metavar="KOMMUNE-ID", help="For --add-doctors.")
-    ] = None,
-    format: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, csv eller json.")
-    ] = "table",
-    chart: Annotated[
-        Path | None,
-        typer.Option("--chart", metavar="FILE", help="Stolpediagram per lege (.png eller .svg)."),
-    ] = None,
-    all_doctors: Annotated[
-        bool, typer.Option("--all", help="Vis alle leger, ikke bare de som får endringer.")
-    ] = False,
-    time_limit: Annotated[
-        float,
-        typer.Option("--time-limit", metavar="SEK", help="Sekunder per scenario.", min=1.0),
-    ] = SCENARIO_SECONDS,
-    baseline_time_limit: Annotated[
-        float,
-        typer.Option(
-            "--baseline-time-limit",
-            metavar="SEK",
-            help="Sekunder for planen uten --baseline.",
-            min=1.0,
-        ),
-    ] = BASELINE_SECONDS,
-    seed: Annotated[int, typer.Option("--seed", help="Frø for søket.")] = 0,
+def run_whatif_command(
+    instance_path: Path,
+    scenario_file: Path | None,
+    baseline: Path | None,
+    exempt: str | None,
+    start: str | None,
+    end: str | None,
+    scope: str,
+    remove_municipality: str | None,
+    remove_doctor: list[str] | None,
+    add_doctors: int,
+    municipality: str | None,
+    format: str,
+    chart: Path | None,
+    all_doctors: bool,
+    time_limit: float,
+    baseline_time_limit: float,
+    seed: int,
 ) -> None:
-    """Hva om …? Vaktbelastning før og etter endringer (fritak, kommune ut, regelendring …)."""
+    """The body of `legevakt whatif` (its options: legevakt/cli.py)."""
     from legevakt.cli import EXIT_IMPOSSIBLE, EXIT_INVALID
 
     fmt = format.strip().lower()
@@ -419,7 +369,3 @@ def _print_uncovered(console: Console, c: Comparison) -> None:
         + (f" (netter {u0.nights} → {u1.nights})" if u0.nights or u1.nights else "")
         + ".",
     )
-
-
-def register(app: typer.Typer) -> None:
-    app.command("whatif")(whatif_command)

@@ -209,7 +209,7 @@ def _count(items: Iterable[str]) -> dict[str, int]:
 def _signed(value: float, decimals: int = 1) -> str:
     value = round(value, decimals)
     text = number_no(abs(value), decimals)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
 
 
 def _target_diffs(rows: Sequence[Row]) -> list[tuple[float, Row]]:
@@ -259,7 +259,10 @@ def verdict(name: str, c: Comparison) -> str:
     if odd:
         d, r = max(odd, key=lambda dr: (abs(dr[0] - typical), dr[1].name))
         more = f"; {len(odd)} leger skiller seg ut med over 2 poeng" if len(odd) > 1 else ""
-        parts.append(f"mest annerledes: {r.name} {_signed(d)} poeng{more}")
+        if round(d, 1) == 0:  # the others moved, this doctor did not
+            parts.append(f"mest annerledes: {r.name}, uendret{more}")
+        else:
+            parts.append(f"mest annerledes: {r.name} {_signed(d)} poeng{more}")
     gone = [r.name for r in c.municipalities if r.after is None]
     if gone:
         parts.append(f"{', '.join(gone)} ute")

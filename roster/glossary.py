@@ -108,6 +108,28 @@ SCOPE_NO: dict[Scope, str] = {
     Scope.shift_types: "bestemte vakttyper",
 }
 
+#: Scope as a word on the command line (`whatif --scope`). The English values of the file
+#: format are read too, so that older scripts keep working.
+SCOPE_WORDS: dict[str, Scope] = {
+    "alle": Scope.all,
+    "utenfor-kontortid": Scope.outside_hours,
+    "natt": Scope.nights,
+    "helg": Scope.weekends,
+}
+
+
+def scope_from_word(word: str) -> Scope | None:
+    """`natt`, `utenfor-kontortid` (also with _ or a space), or an English value; else None."""
+    key = word.strip().lower().replace("_", "-").replace(" ", "-")
+    if key in SCOPE_WORDS:
+        return SCOPE_WORDS[key]
+    try:
+        scope = Scope(word.strip())
+    except ValueError:
+        return None
+    return None if scope == Scope.shift_types else scope
+
+
 ABSENCE_NO: dict[AbsenceKind, str] = {
     AbsenceKind.holiday: "ferie",
     AbsenceKind.course: "kurs",

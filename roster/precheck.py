@@ -14,7 +14,6 @@ shifts the staff list says a doctor had before the period.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from roster.calendar import Shift
 from roster.eligibility import competent_for, unavailable_reason
@@ -28,39 +27,49 @@ def plan_warnings(instance: Instance) -> list[str]:
     return [*unpaired_doctors(instance), *lis1_choice_without_effect(instance)]
 
 
-def _candidates(instance: Instance, backups: list[Shift]) -> dict[str, set[str]]:
-    """Who could staff each kompetansebakvakt: in its pool, free of it, competent alone."""
-    rules = instance.rules
-    return {
-        t.id: {
-            b.id
-            for b in instance.doctors
-            if unavailable_reason(b, t, rules) is None and competent_for(b, t, rules)
-        }
-        for t in backups
-    }
+class _Candidates:
+    """Who could staff each kompetansebakvakt: in its pool, free of it, competent alone.
+    Worked out per back-up shift when first asked (most plans ask about few of them)."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.found: dict[str, set[str]] = {}
+
+    def __getitem__(self, t: Shift) -> set[str]:
+        if t.id not in self.found:
+            rules = self.instance.rules
+            self.found[t.id] = {
+                b.id
+                for b in self.instance.doctors
+                if competent_for(b, t, rules) and unavailable_reason(b, t, rules) is None
+            }
+        return self.found[t.id]
 
 
 def unpaired_doctors(instance: Instance) -> list[str]:
     rules = instance.rules
     backups = [t for t in instance.shifts if t.role == Role.backup_competence]
-    covering: dict[str, list[Shift]] = defaultdict(list)
-    for s in instance.shifts:
-        covering[s.id] = [t for t in backups if t.backs_up(s)]
-    candidates = _candidates(instance, backups)
+    covers: dict[str, list[Shift]] = {}
+
+    def covering(s: Shift) -> list[Shift]:  # asked only for shifts a doctor needs backed up
+        if s.id not in covers:
+            covers[s.id] = [t for t in backups if t.backs_up(s)]
+        return covers[s.id]
+
+    candidates = _Candidates(instance)
     out: list[str] = []
     for d in instance.doctors:
         needs = [
             s
             for s in instance.shifts
             if s.role == Role.primary
-            and unavailable_reason(d, s, rules) is None
             and not competent_for(d, s, rules)
+            and unavailable_reason(d, s, rules) is None
         ]
         if not needs:
             continue
-        covered = [t for s in needs for t in covering[s.id]]
-        if any(candidates[t.id] - {d.id} for t in covered):
+        covered = [t for s in needs for t in covering(s)]
+        if any(candidates[t] - {d.id} for t in covered):
             continue
         types = ", ".join(sorted({s.type_id for s in needs}))
         why = (

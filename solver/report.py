@@ -11,15 +11,16 @@ the night they follow by its full shift id ('<date>:<shift type id>'), as the ch
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roster.checker import CHECKS, CheckResult, Finding
-from roster.fairness import FairnessReport
 from roster.formats.exchange import Roster, holes
 from roster.instance import Instance
 from roster.rules import DayOffAfterNightParams
-from solver.explain import explain_holes
-from solver.solve import SolveOptions, SolveResult
+
+if TYPE_CHECKING:  # `legevakt check` uses this module without loading OR-Tools or numpy
+    from roster.fairness import FairnessReport
+    from solver.solve import SolveOptions, SolveResult
 
 REPORT_FORMAT = "vaktplan-report"
 REPORT_VERSION = 1
@@ -83,6 +84,8 @@ def uncovered_shifts(instance: Instance, roster: Roster | None) -> list[dict[str
     if roster is None:
         return []
     found = holes(instance, roster)
+    from solver.explain import explain_holes  # OR-Tools: only when a plan was solved
+
     lines = explain_holes(instance, roster)  # one line per hole, in the same order
     if len(lines) != len(found):
         lines = [""] * len(found)

@@ -18,12 +18,11 @@ from roster.fairness import FairnessReport, evaluate
 from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.scenarios import Scenario, apply
+from solver.defaults import BASELINE_SECONDS, SCENARIO_SECONDS
 from solver.solve import SolveOptions, SolveResult, solve
 
 #: Seconds per scenario and for the baseline when no roster is given. A one-doctor change on
 #: Innherred settles well inside the scenario limit (bench/RESULTS.md).
-SCENARIO_SECONDS = 3.5
-BASELINE_SECONDS = 15.0
 
 
 @dataclass

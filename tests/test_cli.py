@@ -17,7 +17,9 @@ import pytest
 import typer
 from typer.testing import CliRunner, Result
 
+import legevakt.check_cmd as check_cmd
 import legevakt.cli as cli
+import legevakt.solve_cmd as solve_cmd
 from legevakt.cli import app
 from roster.formats import yamlio
 from roster.formats.exchange import CSV_HEADER, roster_csv_text
@@ -86,7 +88,7 @@ def test_unexpected_error_is_one_norwegian_line_and_exit_2(
     def broken(path: object) -> Instance:
         raise RuntimeError("noe gikk i stykker")
 
-    monkeypatch.setattr(cli, "load_instance", broken)
+    monkeypatch.setattr(check_cmd, "load_instance", broken)
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
     result = run("validate", SMALL)
     assert result.exit_code == 2
@@ -98,7 +100,7 @@ def test_unexpected_error_shows_traceback_with_debug(monkeypatch: pytest.MonkeyP
     def broken(path: object) -> Instance:
         raise RuntimeError("noe gikk i stykker")
 
-    monkeypatch.setattr(cli, "load_instance", broken)
+    monkeypatch.setattr(check_cmd, "load_instance", broken)
     assert "Traceback" in run("--debug", "validate", SMALL).stderr
     assert "Traceback" in run("validate", SMALL, env={cli.DEBUG_ENV: "1"}).stderr
 
@@ -492,7 +494,7 @@ def test_solve_out_of_time_exits_3_and_suggests_longer_limit(
     def no_time(instance: Instance, options: SolveOptions) -> SolveResult:
         return SolveResult(status="no_solution", roster=None)
 
-    monkeypatch.setattr(cli, "solve", no_time)
+    monkeypatch.setattr(solve_cmd, "solve", no_time)
     path = write_instance(tmp_path, make_instance(start=D(2027, 1, 4), end=D(2027, 1, 5)))
     out = tmp_path / "plan"
     result = run("solve", path, "--out", out, "--time-limit", "5")
@@ -512,8 +514,90 @@ def test_solve_exits_1_when_the_checker_finds_a_breach(
         pairs = [(f"2027-01-{day:02d}:kveld", "d5") for day in (4, 7, 10)]
         return SolveResult(status="feasible", roster=roster_of(*pairs))
 
-    monkeypatch.setattr(cli, "solve", buggy)
+    monkeypatch.setattr(solve_cmd, "solve", buggy)
     result = run("solve", write_instance(tmp_path, inst), "--out", tmp_path / "plan")
     assert result.exit_code == 1
     assert "[granted_exemption]: 3" in result.stdout
     assert "feil i programmet" in result.stdout
+
+
+# --------------------------------------------------------------------------- the framework in Norwegian
+
+#: Words typer and click print in English; none may reach a user.
+ENGLISH_FRAMEWORK = (
+    "Show this message",
+    "Usage",
+    "Options",
+    "Arguments",
+    "Commands",
+    "default:",
+    "required",
+    "Error",
+    "Try ",
+    "Missing",
+    "No such",
+    "Invalid value",
+    "Got unexpected",
+    "requires an argument",
+    "Input should",
+    "<path>",
+    "<bool>",
+    "<str>",
+    "<int>",
+    "<float>",
+)
+
+
+def _english(text: str) -> list[str]:
+    return [w for w in ENGLISH_FRAMEWORK if w in text]
+
+
+def test_help_is_norwegian_for_every_command() -> None:
+    commands = [c.name for c in typer.main.get_command(app).commands.values()]  # type: ignore[attr-defined]
+    assert "whatif" in commands and "serve" in commands
+    for args in (["--help"], *([name, "--help"] for name in commands)):
+        result = run(*args, env={"COLUMNS": "250"})
+        assert result.exit_code == 0, (args, result.output)
+        assert "Vis denne hjelpen og avslutt." in result.stdout
+        assert "Bruk: legevakt" in result.stdout
+        assert _english(result.stdout) == [], (args, _english(result.stdout))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["validate"], "Mangler argumentet INSTANCE."),
+        (["check", "--nope", "a", "b"], "Ukjent valg: --nope."),
+        (["solve", "x", "--out", "y", "--time-limit", "abc"], "--time-limit: må være et tall"),
+        (["solve", "x", "--out", "y", "--time-limit", "0"], "--time-limit: må være minst 1"),
+        (["solve", "x", "--out"], "Valget --out krever en verdi."),
+        (["validate", "a", "b"], "Uventet argument: b."),
+        (["planlegg"], "Ukjent kommando «planlegg»."),
+    ],
+)
+def test_usage_errors_are_norwegian_and_exit_2(args: list[str], expected: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert _english(result.stderr) == [], _english(result.stderr)
+
+
+HEAVY = ("ortools", "fastapi", "matplotlib", "openpyxl", "uvicorn", "sqlalchemy", "numpy")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Top-level packages a fresh interpreter has loaded after running `code`."""
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(proc.stdout.split())
+
+
+def test_cli_start_loads_no_heavy_library() -> None:
+    """`legevakt --help` and `--version` pay for typer alone (figures: bench/RESULTS.md)."""
+    loaded = _loaded_after("import legevakt.cli")
+    assert loaded.isdisjoint({*HEAVY, "pydantic", "rich"}), loaded & {*HEAVY, "pydantic", "rich"}
+
+
+def test_validate_and_check_load_no_solver_web_or_charts() -> None:
+    loaded = _loaded_after("import legevakt.cli, legevakt.check_cmd")
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)

@@ -99,3 +99,24 @@ def test_whatif_unknown_doctor_in_quick_flag_exits_2_with_message(tmp_path: Path
 def test_whatif_needs_a_question() -> None:
     code, _, err = run("whatif", SMALL)
     assert code == 2 and "oppgi en scenariofil" in err
+
+
+def test_whatif_scope_takes_norwegian_words_and_the_old_english_ones() -> None:
+    from legevakt.whatif_cmd import quick_scenarios
+    from roster.errors import InputError
+    from roster.model import Scope
+
+    def scope_of(word: str) -> Scope:
+        (scenario,) = quick_scenarios("fv-02", None, None, word, None, [], 0, None)
+        return scenario.changes[0].scope  # type: ignore[union-attr]
+
+    assert scope_of("natt") == Scope.nights == scope_of("nights")
+    assert scope_of("helg") == Scope.weekends == scope_of("weekends")
+    assert scope_of("utenfor-kontortid") == Scope.outside_hours == scope_of("outside_hours")
+    assert scope_of("alle") == Scope.all == scope_of("all")
+    try:
+        quick_scenarios("fv-02", None, None, "tull", None, [], 0, None)
+    except InputError as err:
+        assert "alle, utenfor-kontortid, natt, helg" in err.report()
+    else:
+        raise AssertionError("an unknown scope must be refused")

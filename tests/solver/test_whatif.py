@@ -163,3 +163,31 @@ def test_replan_start_keeps_backup_pairing_when_the_backup_leaves() -> None:
     lis = {ctx.shifts[si].date for di, si in pairs if di == index["lis"]}
     backed = {ctx.shifts[si].date for _, si in pairs if ctx.shifts[si].type_id == "bakvakt"}
     assert lis and lis <= backed, "kept LIS1 evenings are kept, with a back-up"
+
+
+def test_verdict_says_unchanged_not_plus_minus_zero() -> None:
+    """A doctor whose share did not move while the others' did is «uendret», not «±0,0»."""
+    from roster.comparison import Comparison, Load, Row, Uncovered, verdict  # noqa: I001
+
+    def row(i: str, before: float, after: float) -> Row:
+        return Row(
+            id=i,
+            name=f"Lege {i}",
+            municipality="A",
+            before=Load(shifts=10, points=int(before), target=before),
+            after=Load(shifts=10, points=int(after), target=after),
+        )
+
+    doctors = [row("a", 10, 13), row("b", 10, 13), row("c", 10, 13), row("d", 10, 10)]
+    none = Uncovered(total=0, nights=0, weekends=0)
+    c = Comparison(
+        doctors=doctors,
+        municipalities=[],
+        uncovered_before=none,
+        uncovered_after=none,
+        max_deviation_before=0.0,
+        max_deviation_after=0.0,
+    )
+    text = verdict("Test", c)
+    assert "±" not in text
+    assert "mest annerledes: Lege d, uendret" in text
