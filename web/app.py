@@ -149,6 +149,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         ),
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # web.help serves Swagger UI from a package, never from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -161,6 +163,9 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         number_no=number_no,
         signed_no=signed_no,
         date_no=views.date_no,
+        day_no=views.day_no,
+        iso_day_no=views.iso_day_no,
+        short_day_no=views.short_day_no,
         when_no=views.when_no,
         csrf_token=csrf_token,
         describe_duty=describe_duty,
@@ -183,7 +188,19 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
 
     _errors(app, templates)
 
-    from web import admin, after_pages, api, doctor_account, feeds, move_pages, pages, wish_pages
+    from web import (
+        admin,
+        after_pages,
+        api,
+        doctor_account,
+        feeds,
+        help,
+        move_pages,
+        pages,
+        wish_pages,
+    )
+
+    help.swagger_offline(app)
 
     app.include_router(admin.api)
     app.include_router(admin.pages)
@@ -194,6 +211,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(wish_pages.router)
     app.include_router(doctor_account.router)
     app.include_router(move_pages.router)
+    app.include_router(help.router)
     return app
 
 

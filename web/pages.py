@@ -432,9 +432,12 @@ def _job_view(s: Session, job: SolveJob) -> PlanView:
         raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
     row = s.get(LegevaktRow, job.legevakt_id)
     assert row is not None
+    published = store.published_as(s, job)
     return PlanView(
         kind="plan",
-        title=f"Utkast (plan {job.id})",
+        title=f"Plan {job.id}, publisert som versjon {published.number}"
+        if published
+        else f"Utkast (plan {job.id})",
         base=f"/planer/{job.id}",
         row=row,
         instance=store.instance_from_text(job.instance_yaml),
@@ -475,6 +478,7 @@ def _view_ctx(view: PlanView) -> dict[str, Any]:
         "instance": view.instance,
         "holes": holes(view.instance, view.roster),
         "deviation_words": views.deviation_words(view.report.get("largest_deviation")),
+        "duty_count": views.duty_count(view.instance, view.roster),
         "months": views.months_of(view.instance),
     }
 
@@ -496,6 +500,31 @@ def version_page(
 def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
     month = views.month_ctx(view.instance, view.roster, maned)
     return render(request, "kalender.html", {**_view_ctx(view), **month})
+
+
+def _week(request: Request, view: PlanView, uke: str | None) -> Response:
+    weeks = views.weeks_of(view.instance)
+    keys = [k for k, _ in weeks]
+    key = uke if uke in keys else keys[0]
+    i = keys.index(key)
+    week = views.week_view(view.instance, view.roster, key)
+    monday = week.days[0]
+    assert monday is not None
+    in_plan = next((c.date for c in week.days if c and c.in_plan), monday.date)
+    return render(
+        request,
+        "uke.html",
+        {
+            **_view_ctx(view),
+            "week": week,
+            "weeks": weeks,
+            "prev_key": keys[i - 1] if i > 0 else None,
+            "next_key": keys[i + 1] if i + 1 < len(keys) else None,
+            "month_key": f"{in_plan.year:04d}-{in_plan.month:02d}",
+            "legend": views.LEGEND,
+            "codes": views.chip_codes(view.instance),
+        },
+    )
 
 
 def _fairness(request: Request, view: PlanView) -> Response:
@@ -584,6 +613,11 @@ def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
     ) -> Response:
         return _calendar(request, view, maned)
 
+    def week_page(
+        request: Request, uke: str | None = None, view: PlanView = Depends(dep)
+    ) -> Response:
+        return _week(request, view, uke)
+
     def fairness_page(request: Request, view: PlanView = Depends(dep)) -> Response:
         return _fairness(request, view)
 
@@ -596,6 +630,7 @@ def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
         return export_response(view, fmt)
 
     router.add_api_route(prefix + "/kalender", calendar_page, methods=["GET"])
+    router.add_api_route(prefix + "/uke", week_page, methods=["GET"])
     router.add_api_route(prefix + "/rettferdighet", fairness_page, methods=["GET"])
     router.add_api_route(prefix + "/leger/{doctor_id}", doctor_page, methods=["GET"])
     router.add_api_route(prefix + "/eksport.{fmt}", export, methods=["GET"])

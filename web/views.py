@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from roster.calendar import OSLO, Shift
+from roster.calendar import OSLO, Shift, holiday_name
 from roster.fairness import FairnessReport
 from roster.formats.exchange import Roster
 from roster.formats.ical import description
@@ -28,6 +28,24 @@ def clock(moment: dt.datetime) -> str:
 
 def date_no(day: dt.date) -> str:
     return f"{day.day}. {MONTH_NO[day.month - 1]} {day.year}"
+
+
+def day_no(day: dt.date) -> str:
+    """'mandag 4. januar 2027': a date as a doctor plans by it, with the weekday."""
+    return f"{WEEKDAY_NO[day.weekday()]} {date_no(day)}"
+
+
+def iso_day_no(text: str) -> str:
+    """An ISO date from a report or a shift id ('2027-01-04') as 'mandag 4. januar 2027'."""
+    try:
+        return day_no(dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
+def short_day_no(day: dt.date) -> str:
+    """'man. 4.1.': a date in a narrow table."""
+    return f"{WEEKDAY_NO[day.weekday()][:3]}. {day.day}.{day.month}."
 
 
 def when_no(moment: dt.datetime | None) -> str:
@@ -59,6 +77,14 @@ class Chip:
         return ", ".join(short_name(n) for n in self.names)
 
     @property
+    def marks(self) -> str:
+        """What the colour says, in text: ⌂ for hjemmevakt, B for a back-up."""
+        out = "⌂" if self.mode == "standby" else ""
+        if self.role != "primary":
+            out += " B"
+        return out.strip()
+
+    @property
     def abbr(self) -> str:
         """'Kveld' -> 'K', 'Helg dag' -> 'HD', 'Natt (hjemmevakt)' -> 'N'."""
         words = self.label.split("(")[0].split()
@@ -70,6 +96,7 @@ class DayCell:
     date: dt.date
     in_plan: bool
     holiday: bool
+    holiday_name: str | None = None
     chips: list[Chip] = field(default_factory=list)
 
     @property
@@ -78,10 +105,23 @@ class DayCell:
 
 
 @dataclass
+class Week:
+    """One calendar week: its ISO number and its seven days (None outside the month)."""
+
+    year: int
+    number: int
+    days: list[DayCell | None]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-U{self.number:02d}"
+
+
+@dataclass
 class MonthGrid:
     key: str
     title: str
-    weeks: list[list[DayCell | None]]
+    weeks: list[Week]
 
 
 def months_of(instance: Instance) -> list[tuple[str, str]]:
@@ -95,56 +135,115 @@ def months_of(instance: Instance) -> list[tuple[str, str]]:
     return out
 
 
+class Days:
+    """The day cells of a plan: every date's duties as chips (a competence back-up nobody
+    needed is left out), with the holiday's name."""
+
+    def __init__(self, instance: Instance, roster: Roster) -> None:
+        self.instance, self.roster = instance, roster
+        self.by_shift = roster.by_shift()
+        self.by_day: dict[dt.date, list[Shift]] = {}
+        for s in instance.shifts:
+            self.by_day.setdefault(s.date, []).append(s)
+
+    def cell(self, day: dt.date) -> DayCell:
+        shifts = self.by_day.get(day, [])
+        period = self.instance.period
+        name = holiday_name(day)
+        cell = DayCell(
+            date=day,
+            in_plan=period.start <= day <= period.end,
+            holiday=name is not None or day.weekday() == 6,
+            holiday_name=name,
+        )
+        for s in shifts:
+            ids = sorted(self.by_shift.get(s.id, []))
+            missing = s.doctors - len(ids) if s.needed_always else 0
+            if not ids and missing <= 0:
+                continue  # a competence back-up nobody needed
+            cell.chips.append(
+                Chip(
+                    shift_id=s.id,
+                    label=s.label,
+                    time=f"{clock(s.start)}–{clock(s.end)}",
+                    names=[self.instance.doctor(i).name for i in ids],
+                    role=s.role.value,
+                    mode=s.mode.value,
+                    hole=missing > 0,
+                    detail=description(self.instance, self.roster, s),
+                )
+            )
+        return cell
+
+
 def month_grid(instance: Instance, roster: Roster, key: str) -> MonthGrid:
     year, month = (int(x) for x in key.split("-"))
-    by_shift = roster.by_shift()
-    by_day: dict[dt.date, list[Shift]] = {}
-    for s in instance.shifts:
-        by_day.setdefault(s.date, []).append(s)
-    start, end = instance.period.start, instance.period.end
-    weeks: list[list[DayCell | None]] = []
+    days = Days(instance, roster)
+    weeks: list[Week] = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        row: list[DayCell | None] = []
-        for day in week:
-            if day.month != month:
-                row.append(None)
-                continue
-            shifts = by_day.get(day, [])
-            cell = DayCell(
-                date=day,
-                in_plan=start <= day <= end,
-                holiday=any(s.day_kind.value in ("holiday",) for s in shifts) or day.weekday() == 6,
-            )
-            for s in shifts:
-                ids = sorted(by_shift.get(s.id, []))
-                missing = s.doctors - len(ids) if s.needed_always else 0
-                if not ids and missing <= 0:
-                    continue  # a competence back-up nobody needed
-                cell.chips.append(
-                    Chip(
-                        shift_id=s.id,
-                        label=s.label,
-                        time=f"{clock(s.start)}–{clock(s.end)}",
-                        names=[instance.doctor(i).name for i in ids],
-                        role=s.role.value,
-                        mode=s.mode.value,
-                        hole=missing > 0,
-                        detail=description(instance, roster, s),
-                    )
-                )
-            row.append(cell)
-        weeks.append(row)
+        iso = week[0].isocalendar()
+        weeks.append(
+            Week(iso.year, iso.week, [days.cell(d) if d.month == month else None for d in week])
+        )
     return MonthGrid(key, f"{MONTH_NO[month - 1].capitalize()} {year}", weeks)
+
+
+def weeks_of(instance: Instance) -> list[tuple[str, str]]:
+    """(key, 'uke 5, 2027') for each ISO week that has a day of the period."""
+    out: dict[str, str] = {}
+    for day in instance.period.dates():
+        iso = day.isocalendar()
+        out.setdefault(f"{iso.year}-U{iso.week:02d}", f"uke {iso.week}, {iso.year}")
+    return list(out.items())
+
+
+def parse_week(key: str) -> tuple[int, int] | None:
+    """'2027-U05' -> (2027, 5); None for anything else."""
+    year, _, week = key.partition("-U")
+    if not (year.isdigit() and week.isdigit() and 1 <= int(week) <= 53):
+        return None
+    return int(year), int(week)
+
+
+def week_view(instance: Instance, roster: Roster, key: str) -> Week:
+    year, number = parse_week(key) or (0, 0)
+    monday = dt.date.fromisocalendar(year, number, 1)
+    days = Days(instance, roster)
+    return Week(year, number, [days.cell(monday + dt.timedelta(days=i)) for i in range(7)])
+
+
+def week_of(day: dt.date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-U{iso.week:02d}"
+
+
+def duty_count(instance: Instance, roster: Roster) -> int:
+    """Duties in the plan: shifts a doctor has or must have. A competence back-up counts
+    only where a doctor was put on it (the shift types list many that nobody needs)."""
+    by_shift = roster.by_shift()
+    return sum(1 for s in instance.shifts if s.needed_always or by_shift.get(s.id))
+
+
+def chip_codes(instance: Instance) -> list[tuple[str, str]]:
+    """The codes on the calendar's chips and the shift types they stand for."""
+    codes: dict[str, list[str]] = {}
+    for t in instance.shift_types:
+        code = Chip("", t.label, "", [], t.role.value, t.mode.value, False, "").abbr
+        if t.label not in codes.setdefault(code, []):
+            codes[code].append(t.label)
+    return [(code, " / ".join(labels)) for code, labels in codes.items()]
 
 
 WEEKDAYS_SHORT = [w[:3].capitalize() for w in WEEKDAY_NO]
 
+#: (chip classes, sample text, meaning) for the calendar's legend: the text on a chip tells
+#: what its colour does (⌂ hjemmevakt, B bakvakt, UBEMANNET), so colour is never the only sign.
 LEGEND = [
-    ("role-primary mode-onsite", "lege i vakt, tilstedevakt"),
-    ("role-primary mode-standby", "lege i vakt, hjemmevakt"),
-    ("role-backup_competence mode-standby", "kompetansebakvakt"),
-    ("role-backup_other mode-standby", "bakvakt"),
-    ("hole", "ubemannet"),
+    ("role-primary mode-onsite", "", "lege i vakt, tilstedevakt"),
+    ("role-primary mode-standby", "⌂", "lege i vakt, hjemmevakt"),
+    ("role-backup_competence mode-standby", "⌂ B", "kompetansebakvakt (hjemmevakt)"),
+    ("role-backup_other mode-standby", "⌂ B", "annen bakvakt"),
+    ("hole", "UBEMANNET", "ubemannet vakt"),
 ]
 
 
@@ -162,6 +261,7 @@ def month_ctx(instance: Instance, roster: Roster, maned: str | None) -> dict[str
         "next_key": keys[i + 1] if i + 1 < len(keys) else None,
         "weekdays": WEEKDAYS_SHORT,
         "legend": LEGEND,
+        "codes": chip_codes(instance),
     }
 
 
