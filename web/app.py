@@ -29,7 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from roster.errors import InputError, Problem
 from roster.glossary import describe_duty, number_no, signed_no
-from web import views
+from web import auditwords, views
 from web.db import database_url, make_engine, migrate, session_factory
 from web.deps import NotLoggedIn, Settings, csrf_token
 from web.errors import AppError, error_body
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         when_no=views.when_no,
         csrf_token=csrf_token,
         describe_duty=describe_duty,
+        count_no=auditwords.count,
     )
     app.state.templates = templates
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from roster import fairness_view
+from roster.calendar import OSLO
 from roster.errors import InputError, Problem
 from roster.fairness import evaluate
 from roster.formats.exchange import Roster, holes, roster_csv_text
@@ -27,7 +28,8 @@ from roster.glossary import (
     parse_date_no,
 )
 from roster.instance import Instance
-from web import period, preview, store, views
+from web import auditwords as words
+from web import period, preview, staffupload, store, views
 from web.access import (
     JobAccess,
     LegevaktAccess,
@@ -192,6 +194,8 @@ def _legevakt_ctx(s: Session, row: LegevaktRow, cfg: Settings) -> dict[str, Any]
         "upload_problems": [],
         "period_problems": [],
         "upload_ok": None,
+        "upload_changes": {},
+        "staff_preview": None,
     }
 
 
@@ -200,6 +204,9 @@ def legevakt_page(
     request: Request,
     slug: str,
     importert: int | None = None,
+    nye: int = 0,
+    fjernet: int = 0,
+    endret: int = 0,
     lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
@@ -207,6 +214,7 @@ def legevakt_page(
     row = lv.row
     ctx = _legevakt_ctx(s, row, cfg)
     ctx["upload_ok"] = importert
+    ctx["upload_changes"] = {"nye": nye, "fjernet": fjernet, "endret": endret}
     return render(request, "legevakt.html", ctx)
 
 
@@ -243,19 +251,49 @@ def upload_staff(
     s: Session = Depends(db),
     cfg: Settings = Depends(settings),
 ) -> Response:
+    """Step one: read and check the list, show what it would change. Nothing is saved."""
     row = lv.row
+    ctx = _legevakt_ctx(s, row, cfg)
     try:
         name, data = _read_upload(fil, cfg.max_upload_bytes)
-        count = store.import_staff_file(s, row, data, name, lv.user.username)
-        s.commit()
+        ctx["staff_preview"] = staffupload.preview(row, data, name)
     except InputError as err:
-        s.rollback()
-        row = store.legevakt(s, slug)
-        ctx = _legevakt_ctx(s, row, cfg)
         ctx["upload_problems"] = err.problems
         ctx["upload_name"] = fil.filename
         return render(request, "legevakt.html", ctx, status_code=422)
-    return redirect(f"/legevakter/{slug}?importert={count}#leger")
+    return render(request, "legevakt.html", ctx)
+
+
+@router.post("/legevakter/{slug}/ansatte/lagre")
+def confirm_staff(
+    request: Request,
+    slug: str,
+    leger: str = Form(...),
+    filnavn: str = Form(""),
+    grunnlag: str = Form(""),
+    lv: LegevaktAccess = Depends(leads_legevakt),
+    s: Session = Depends(db),
+    cfg: Settings = Depends(settings),
+) -> Response:
+    """Step two: save the list the leader saw and confirmed."""
+    name = safe_upload_name(filnavn) or "legeliste"
+    try:
+        diff = staffupload.confirm(s, lv.row, leger, name, grunnlag, lv.user.username)
+        s.commit()
+    except (InputError, AppError) as err:
+        s.rollback()
+        ctx = _legevakt_ctx(s, store.legevakt(s, slug), cfg)
+        problems = err.problems if isinstance(err, InputError) else [Problem(message=err.melding)]
+        ctx["upload_problems"] = problems
+        ctx["upload_name"] = name
+        status = 422 if isinstance(err, InputError) else err.status
+        return render(request, "legevakt.html", ctx, status_code=status)
+    count = len(store.instance_from_text(lv.row.instance_yaml).doctors)
+    added, removed, changed = len(diff.added), len(diff.removed), len(diff.changed)
+    return redirect(
+        f"/legevakter/{slug}?importert={count}&nye={added}&fjernet={removed}&endret={changed}"
+        "#ansatte"
+    )
 
 
 @router.get("/legevakter/{slug}/rediger")
@@ -359,7 +397,11 @@ def audit_page(
     s: Session = Depends(db),
 ) -> Response:
     row = lv.row
-    return render(request, "logg.html", {"row": row, "entries": store.audit_entries(s, row)})
+    return render(
+        request,
+        "logg.html",
+        {"row": row, "entries": store.audit_entries(s, row), "action_words": words.action_words},
+    )
 
 
 @router.get("/legevakter/{slug}/sammenlign")
@@ -586,6 +628,15 @@ EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 
+def edition_words(view: PlanView) -> str:
+    """Which plan a printout is: «Versjon 2, publisert 3. desember 2026» or the draft."""
+    if view.version is not None:
+        at = view.version.published_at.astimezone(OSLO).date()
+        return f"Versjon {view.version.number}, publisert {views.date_no(at)}"
+    assert view.job is not None
+    return f"{view.title}, ikke publisert" if view.title.startswith("Utkast") else view.title
+
+
 def export_response(view: PlanView, fmt: str) -> Response:
     if fmt not in EXPORTS:
         raise not_found("Eksportformatet")
@@ -597,7 +648,7 @@ def export_response(view: PlanView, fmt: str) -> Response:
     elif fmt == "csv":
         body = roster_csv_text(view.instance, view.roster)
     else:
-        body = month_html(view.instance, view.roster)
+        body = month_html(view.instance, view.roster, edition_words(view))
     headers = {}
     if filename:
         number = view.version.number if view.version else view.job.id if view.job else 0

@@ -35,6 +35,7 @@ from roster.instance import (
     resolve,
 )
 from roster.limits import date_problem
+from web import auditwords as words
 from web.errors import AppError, not_found
 from web.mail import smtp_from_env
 from web.models import (
@@ -162,7 +163,15 @@ def create_legevakt(s: Session, text: str, username: str) -> LegevaktRow:
     return row
 
 
-def save_text(s: Session, row: LegevaktRow, text: str, username: str, action: str) -> None:
+def save_text(
+    s: Session,
+    row: LegevaktRow,
+    text: str,
+    username: str,
+    action: str,
+    detail: str | None = None,
+) -> None:
+    """Store a new plan file (after every check) and log it: `detail`, or a summary."""
     text = check_text(text)
     instance = instance_from_text(text)
     if instance.legevakt.id != row.slug:
@@ -180,15 +189,7 @@ def save_text(s: Session, row: LegevaktRow, text: str, username: str, action: st
     row.instance_yaml = text
     row.name = instance.legevakt.name
     row.updated_at = utcnow()
-    audit(s, username, action, _summary(instance), row)
-
-
-def _summary(instance: Instance) -> str:
-    p = instance.period
-    return (
-        f"{len(instance.doctors)} leger, {len(instance.shift_types)} vakttyper, "
-        f"periode {p.start.isoformat()}–{p.end.isoformat()}"
-    )
+    audit(s, username, action, detail if detail is not None else words.summary(instance), row)
 
 
 def import_staff_file(
@@ -198,8 +199,14 @@ def import_staff_file(
     doc = document(row.instance_yaml)
     doctors = parse_staff_bytes(data, filename, doc.legevakt)
     new = doc.model_copy(update={"doctors": tuple(doctors)})
-    save_text(s, row, validated_text(new), username, "legeliste_importert")
-    audit(s, username, "legeliste_fil", f"{filename}: {len(doctors)} leger", row)
+    save_text(
+        s,
+        row,
+        validated_text(new),
+        username,
+        "legeliste_importert",
+        f"{filename}: {words.count(len(doctors), 'lege', 'leger')}",
+    )
     return len(doctors)
 
 
@@ -256,8 +263,7 @@ def add_entry(
     except ValidationError as exc:
         raise InputError(problems_from_validation(exc)) from None
     new = doc.model_copy(update={section: (*getattr(doc, section), item)})
-    save_text(s, row, validated_text(new), username, f"{SECTION_NO[section]}_lagt_til")
-    audit(s, username, f"{SECTION_NO[section]}_detaljer", f"{doctor_id}: {_describe(item)}", row)
+    _save_entry(s, row, new, username, f"{SECTION_NO[section]}_lagt_til", doctor_id, item)
 
 
 def remove_entry(
@@ -269,13 +275,21 @@ def remove_entry(
         raise not_found("Oppføringen")
     gone = items.pop(index)
     new = doc.model_copy(update={section: tuple(items)})
-    save_text(s, row, validated_text(new), username, f"{SECTION_NO[section]}_fjernet")
-    audit(s, username, f"{SECTION_NO[section]}_detaljer", f"{doctor_id}: {_describe(gone)}", row)
+    _save_entry(s, row, new, username, f"{SECTION_NO[section]}_fjernet", doctor_id, gone)
 
 
-def _describe(item: Any) -> str:
-    data = item.model_dump(mode="json", exclude_defaults=True, exclude={"doctor"})
-    return ", ".join(f"{k}={v}" for k, v in data.items())
+def _save_entry(
+    s: Session,
+    row: LegevaktRow,
+    new: InstanceFile,
+    username: str,
+    action: str,
+    doctor_id: str,
+    item: Any,
+) -> None:
+    instance = instance_from_text(row.instance_yaml)
+    detail = f"{words.doctor_name(instance, doctor_id)}: {words.describe_entry(item, instance)}"
+    save_text(s, row, validated_text(new), username, action, detail)
 
 
 # --------------------------------------------------------------------------- jobs
@@ -324,7 +338,7 @@ def create_job(
     if previous is not None:
         detail += f", færrest endringer fra versjon {previous.number}"
     if freeze_before is not None:
-        detail += f", vakter før {freeze_before.isoformat()} beholdes"
+        detail += f", vakter før {words.day(freeze_before)} beholdes"
     audit(s, username, "plan_startet", detail, row)
     return job
 
@@ -639,14 +653,14 @@ def ensure_feed_tokens(s: Session, row: LegevaktRow, instance: Instance, usernam
             _new_token(s, row.id, doctor_id)
             made += 1
     if made:
-        audit(s, username, "kalenderlenker_laget", f"{made} nye lenker", row)
+        audit(s, username, "kalenderlenker_laget", words.count(made, "ny lenke", "nye lenker"), row)
     return made
 
 
 def rotate_token(s: Session, row: LegevaktRow, doctor_id: str | None, username: str) -> FeedToken:
     revoke_token(s, row, doctor_id, username, quiet=True)
     t = _new_token(s, row.id, doctor_id)
-    audit(s, username, "kalenderlenke_fornyet", doctor_id or "hele legevakten", row)
+    audit(s, username, "kalenderlenke_fornyet", _whose(row, doctor_id), row)
     return t
 
 
@@ -667,8 +681,12 @@ def revoke_token(
         t.revoked_at = now
         n += 1
     if not quiet:
-        audit(s, username, "kalenderlenke_trukket", doctor_id or "hele legevakten", row)
+        audit(s, username, "kalenderlenke_trukket", _whose(row, doctor_id), row)
     return n
+
+
+def _whose(row: LegevaktRow, doctor_id: str | None) -> str:
+    return words.doctor_name(instance_from_text(row.instance_yaml), doctor_id)
 
 
 def find_feed(s: Session, token: str) -> FeedToken | None:

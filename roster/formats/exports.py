@@ -214,7 +214,7 @@ class Day:
 @dataclass
 class Month:
     title: str
-    weeks: list[list[Day | None]]
+    weeks: list[tuple[int, list[Day | None]]]  # (ISO week number, Monday to Sunday)
 
 
 def marker(shift: Shift) -> str:
@@ -239,7 +239,7 @@ def _months(instance: Instance, roster: Roster) -> list[Month]:
     year, month = start.year, start.month
     cal = calendar.Calendar(firstweekday=0)
     while (year, month) <= (end.year, end.month):
-        weeks: list[list[Day | None]] = []
+        weeks: list[tuple[int, list[Day | None]]] = []
         for week in cal.monthdatescalendar(year, month):
             cells: list[Day | None] = []
             for day in week:
@@ -258,7 +258,7 @@ def _months(instance: Instance, roster: Roster) -> list[Month]:
                         continue
                     cell.entries.append(Entry(s.label, assigned, marker(s), s.id in missing))
                 cells.append(cell)
-            weeks.append(cells)
+            weeks.append((week[0].isocalendar().week, cells))
         months.append(Month(f"{MONTH_NO[month - 1].capitalize()} {year}", weeks))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
@@ -272,12 +272,15 @@ def _template() -> jinja2.Template:
     return env.from_string(text)
 
 
-def month_html(instance: Instance, roster: Roster) -> str:
-    """A print-ready month view: one A4 landscape page per month, readable in black and white."""
+def month_html(instance: Instance, roster: Roster, edition: str = "") -> str:
+    """A print-ready month view: one A4 landscape page per month, readable in black and white,
+    with ISO week numbers and holiday names. `edition` says which plan this is (e.g.
+    «Versjon 2, publisert 3. desember 2026»), printed on every page."""
     period = f"{date_no(instance.period.start)}–{date_no(instance.period.end)}"
     return _template().render(
         legevakt=instance.legevakt.name,
         period=period,
+        edition=edition,
         months=_months(instance, roster),
         weekdays=[w.capitalize() for w in WEEKDAY_NO],
         markers=MARKERS,

@@ -101,6 +101,10 @@ def test_leader_plans_publishes_and_doctor_subscribes(
         files=[{"name": "ansatte.csv", "mimeType": "text/csv", "buffer": GOOD_STAFF}],
     )
     page.click("#ansatte button[type=submit]")
+    preview = page.locator("#ansatte .preview")
+    preview.wait_for()  # who is added, removed and changed; nothing saved yet
+    assert "Ingenting er lagret ennå" in preview.inner_text()
+    page.click("button:has-text('Lagre legelisten')")
     page.locator("text=Lastet opp 5 leger").wait_for()
     shot(page, artifacts, "03-legevakt")
 

@@ -162,6 +162,18 @@ def test_html_one_section_per_month_a4_landscape_and_escaped() -> None:
     assert "Tegnforklaring" in html and "Mandag" in html and "Søndag" in html
 
 
+def test_html_has_week_numbers_holidays_days_outside_the_period_and_the_edition() -> None:
+    inst = load_instance(SMALL)  # 4 January to 4 April 2027
+    html = month_html(inst, roster_of(), "Versjon 2, publisert 3. desember 2026")
+    assert html.count("Versjon 2, publisert 3. desember 2026") == 4  # on every page
+    assert '<th scope="col" class="week">Uke</th>' in html
+    assert '<td class="week">1</td>' in html and '<td class="week">13</td>' in html
+    assert "Skjærtorsdag" in html and "Første påskedag" in html
+    april = html.split("April 2027")[1]
+    assert april.count("utenfor perioden") == 26  # 5 to 30 April, greyed and said in words
+    assert 'class="notplan"' in april
+
+
 def test_html_example_small_has_one_section_per_month() -> None:
     inst = load_instance(SMALL)
     html = month_html(inst, roster_of(("2027-01-04:kveld", "fv-01")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import io
 import re
 import zipfile
@@ -36,12 +37,80 @@ def create_small(client: TestClient, token: str) -> None:
 
 
 def upload(client: TestClient, token: str, name: str, data: bytes) -> Any:
-    return client.post(
+    """Upload a staff list: the page shows what it would change and saves nothing; a good
+    list is then confirmed (the response to the confirmation, 303, is returned)."""
+    r = client.post(
         "/legevakter/fjellvik/ansatte",
         data={"csrf_token": token},
         files={"fil": (name, data, "text/csv")},
         follow_redirects=False,
     )
+    if r.status_code != 200:
+        return r
+    assert "Se over før du lagrer" in r.text and "Ingenting er lagret ennå" in r.text
+    return client.post(
+        "/legevakter/fjellvik/ansatte/lagre",
+        data={"csrf_token": token, **hidden_fields(r.text, "filnavn", "grunnlag", "leger")},
+        follow_redirects=False,
+    )
+
+
+def hidden_fields(html: str, *names: str) -> dict[str, str]:
+    found = {}
+    for name in names:
+        m = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+            rf'<textarea name="{name}"[^>]*>(.*?)</textarea>', html, re.S
+        )
+        assert m, name
+        found[name] = htmllib.unescape(m.group(1))
+    return found
+
+
+def test_staff_upload_shows_who_is_added_removed_and_changed_before_saving(
+    pages: tuple[TestClient, str],
+) -> None:
+    client, token = pages
+    create_small(client, token)
+    lines = GOOD_STAFF.decode("utf-8-sig").splitlines()
+    # a doctor with a wish in the plan file cannot leave the list before the wish goes
+    without_five = "\n".join(lines[:5]) + "\n"
+    r = client.post(
+        "/legevakter/fjellvik/ansatte",
+        data={"csrf_token": token},
+        files={"fil": ("ny.csv", without_five.encode(), "text/csv")},
+    )
+    assert r.status_code == 422
+    assert "Ahmed Rahimi (fv-05) er ikke med i den nye listen, men har ønsker" in r.text
+    assert "wishes" not in r.text
+
+    lines[3] = lines[3].replace("Tor Ivar Bøe", "Tor I. Bøe")  # a new name
+    lines.append(lines[2].replace("fv-02", "fv-09").replace(lines[2].split(";")[1], "Ny Lege"))
+    removed = lines.pop(1)  # the first doctor leaves
+    r = client.post(
+        "/legevakter/fjellvik/ansatte",
+        data={"csrf_token": token},
+        files={"fil": ("ny.csv", ("\n".join(lines) + "\n").encode(), "text/csv")},
+    )
+    assert r.status_code == 200
+    assert "Nye (1):</strong> Ny Lege" in r.text
+    assert f"Fjernes (1):</strong> {removed.split(';')[1]}" in r.text
+    assert "Tor I. Bøe: navn" in r.text
+    before = client.get("/api/legevakter/fjellvik").json()["yaml"]
+    assert "Ny Lege" not in before  # nothing saved yet
+    fields = hidden_fields(r.text, "filnavn", "grunnlag", "leger")
+    # the plan file changes meanwhile: the confirmation is refused, nothing saved
+    shorter = before.replace("end: 2027-04-04", "end: 2027-03-28", 1)
+    r = client.post("/legevakter/fjellvik/rediger", data={"yaml": shorter, "csrf_token": token})
+    assert r.status_code in (200, 303)
+    stale = client.post("/legevakter/fjellvik/ansatte/lagre", data={"csrf_token": token, **fields})
+    assert stale.status_code == 409 and "Last opp filen på nytt" in stale.text
+    assert "Ny Lege" not in client.get("/api/legevakter/fjellvik").json()["yaml"]
+    r = upload(client, token, "ny.csv", ("\n".join(lines) + "\n").encode())
+    assert r.status_code == 303
+    page = client.get(r.headers["location"]).text
+    assert "Lastet opp 5 leger (1 ny, 1 fjernet, 1 endret)" in page
+    log = client.get("/legevakter/fjellvik/logg").text
+    assert "legeliste lastet opp" in log and "1 ny, 1 fjernet, 1 endret" in log
 
 
 def test_staff_upload_shows_every_problem_by_row_and_saves_nothing(
