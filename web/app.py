@@ -198,6 +198,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         help,
         move_pages,
         pages,
+        setup,
         wish_pages,
     )
 
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(doctor_account.router)
     app.include_router(move_pages.router)
     app.include_router(help.router)
+    app.include_router(setup.router)
     return app
 
 

@@ -122,9 +122,16 @@ def logout(request: Request, s: Session = Depends(db)) -> Response:
 # --------------------------------------------------------------------------- legevakter
 
 
-def _index(
-    request: Request, s: Session, who: Principal, problems: list[Problem], yaml: str, status: int
+def index_page(
+    request: Request,
+    s: Session,
+    who: Principal,
+    problems: list[Problem],
+    yaml: str = "",
+    form_values: Any = None,
+    status: int = 200,
 ) -> Response:
+    """The list of legevakter, with the forms for a new one (and their problems)."""
     rows = led_rows(s, who)
     return render(
         request,
@@ -135,6 +142,7 @@ def _index(
             "examples": store.EXAMPLES,
             "problems": problems,
             "yaml": yaml,
+            "values": form_values or {},
         },
         status_code=status,
     )
@@ -148,7 +156,7 @@ def index(
     page for a doctor."""
     if who.doctor:
         return redirect("/min-side")
-    return _index(request, s, who, [], "", 200)
+    return index_page(request, s, who, [])
 
 
 @router.post("/legevakter")
@@ -171,7 +179,7 @@ def create_legevakt(
         if isinstance(err, AppError) and not problems:
             problems = [Problem(message=err.melding)]
         status = 422 if isinstance(err, InputError) else err.status
-        return _index(request, s, who, problems, yaml, status)
+        return index_page(request, s, who, problems, yaml, status=status)
     return redirect(f"/legevakter/{row.slug}")
 
 
