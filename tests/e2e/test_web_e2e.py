@@ -77,8 +77,9 @@ def test_leader_plans_publishes_and_doctor_subscribes(
 
     # start from the small example
     page.goto(base + "/")
+    page.click("text=Start fra et eksempel eller en planfil (YAML)")
     page.select_option("select[name=eksempel]", "small")
-    page.click("button:has-text('Opprett legevakt')")
+    page.click("button:has-text('Opprett fra eksempel eller planfil')")
     page.wait_for_url(base + "/legevakter/fjellvik")
 
     # a staff list with two errors: each shown with its row and column, nothing saved
@@ -229,8 +230,9 @@ def test_progress_is_live_and_the_page_can_be_left(
     page.fill("input[name=passord]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
+    page.click("text=Start fra et eksempel eller en planfil (YAML)")
     page.select_option("select[name=eksempel]", "innherred")
-    page.click("button:has-text('Opprett legevakt')")
+    page.click("button:has-text('Opprett fra eksempel eller planfil')")
     page.wait_for_url(base + "/legevakter/innherred")
     # 30 s, not 10: on a busy machine building the Innherred model can take 10 s, and a
     # solve that ends before its first stage would never open the gate
