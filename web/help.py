@@ -50,6 +50,11 @@ def rendered(name: str) -> Markup:
         ),
         html,
     )
+    # wide blocks scroll inside the page, and a keyboard reaches what they hide
+    html = html.replace("<pre>", '<pre tabindex="0">')
+    html = html.replace(
+        "<table>", '<div class="scroll" tabindex="0" role="region" aria-label="Tabell"><table>'
+    ).replace("</table>", "</table></div>")
     return Markup(html)
 
 

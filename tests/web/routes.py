@@ -47,3 +47,23 @@ def access_rules(route: APIRoute) -> list[Rule]:
 
     walk(route.dependant)
     return found
+
+
+#: Pages that are not HTML for a person (files, feeds) or leave the page (log out).
+NOT_PAGES = ("/eksport.", "/kalender/{token}", "/logout", "/api/")
+
+
+def page_urls(
+    routes: list[Any], values: dict[str, str], queries: dict[str, str] | None = None
+) -> list[str]:
+    """Every page a person opens with GET, its path filled from `values` and a query string
+    from `queries` where the page needs one (by route path). A page added later is walked
+    too; what is not an HTML page (exports, feeds, the API) is left out."""
+    out = []
+    for route in all_routes(routes):
+        if "GET" not in route.methods or any(p in route.path for p in NOT_PAGES):
+            continue
+        url = concrete(route.path, values)
+        query = (queries or {}).get(route.path)
+        out.append(f"{url}?{query}" if query else url)
+    return sorted(set(out))

@@ -284,3 +284,14 @@ def test_every_route_needs_a_login_or_a_token(app: Any, api: TestClient) -> None
                 else:
                     assert r.status_code == 403, (method, route.path, r.status_code)
     assert checked > 45, checked
+
+
+def test_api_docs_are_served_by_the_app_not_a_cdn(app: Any) -> None:
+    with TestClient(app) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "/docs-filer/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower()
+        script = client.get("/docs-filer/swagger-ui-bundle.js")
+        assert script.status_code == 200 and len(script.content) > 100_000
+        assert client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: not offered
