@@ -197,6 +197,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         feeds,
         help,
         move_pages,
+        newlegevakt,
         pages,
         setup,
         wish_pages,
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(move_pages.router)
     app.include_router(help.router)
     app.include_router(setup.router)
+    app.include_router(newlegevakt.router)
     return app
 
 

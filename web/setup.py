@@ -1,7 +1,8 @@
 """The plan file in Norwegian forms (/legevakter/{slug}/oppsett): the legevakt and its
 municipalities, shift types with times, days, mode, points, pool, doctors and response time,
-back-up types and what they cover, fairness settings, local rule values, absences and
-exemptions for many doctors at once, and a new legevakt from scratch (no YAML).
+back-up types and what they cover, fairness settings, local rule values, what earlier periods
+left (carried points, big holidays worked), and absences and exemptions for many doctors at
+once. A new legevakt from scratch (no YAML): web/newlegevakt.py.
 
 Every save changes one part of the plan file and goes through the same checks as the file
 itself (roster's pydantic models, then the whole file resolved); a form with errors shows
@@ -21,14 +22,16 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from roster.errors import InputError, Problem, problems_from_validation
-from roster.glossary import ABSENCE_NO, EXEMPTION_NO, FAIRNESS_CATEGORY_NO
+from roster.glossary import ABSENCE_NO, BIG_HOLIDAY_NO, EXEMPTION_NO, FAIRNESS_CATEGORY_NO
 from roster.instance import DoctorAbsence, DoctorExemption, InstanceFile
 from roster.model import (
     AbsenceKind,
+    BigHoliday,
     CostKey,
     DayKind,
     ExemptionKind,
     FairnessConfig,
+    History,
     Legevakt,
     Mode,
     Municipality,
@@ -39,10 +42,10 @@ from roster.model import (
     Scope,
     ShiftType,
 )
-from roster.rules import RULE_PARAMS, load_ruleset
+from roster.rules import RULE_PARAMS
 from web import setupforms as forms
 from web import store
-from web.access import LegevaktAccess, Principal, administrator, leads_legevakt
+from web.access import LegevaktAccess, Principal, leads_legevakt
 from web.deps import check_csrf, db
 from web.errors import AppError, not_found
 from web.models import LegevaktRow
@@ -61,7 +64,7 @@ class FormError(Exception):
         self.values = values  # the posted form (get, getlist), shown again
 
 
-def _validate(section: str, model: type[Any], data: dict[str, Any], values: Any) -> Any:
+def validate(section: str, model: type[Any], data: dict[str, Any], values: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -105,6 +108,7 @@ def _context(row: LegevaktRow, error: FormError | None = None) -> dict[str, Any]
         "absence_kinds": [(k.value, ABSENCE_NO[k]) for k in AbsenceKind],
         "exemption_kinds": [(k.value, EXEMPTION_NO[k]) for k in ExemptionKind],
         "weights": WEIGHT_NO,
+        "big_holidays": [(h.value, BIG_HOLIDAY_NO[h]) for h in BigHoliday],
         "rules": [(r, instance.rules.title(r)) for r in RULE_PARAMS if RULE_PARAMS[r].model_fields],
         "rule_title": instance.rules.title,
         "error": error,
@@ -149,8 +153,8 @@ async def save_basics(
             "phone": forms.text(form, "phone") or "",
             "cost_key": forms.text(form, "cost_key") or CostKey.population.value,
         }
-        legevakt = _validate("legevakt", Legevakt, data, form)
-        period = _validate("legevakt", PlanPeriod, forms.pick(form, ("start", "end")), form)
+        legevakt = validate("legevakt", Legevakt, data, form)
+        period = validate("legevakt", PlanPeriod, forms.pick(form, ("start", "end")), form)
         plan_name = forms.text(form, "plan_name") or doc.name
         _save(
             s,
@@ -187,7 +191,7 @@ async def save_municipality(
             data = forms.pick(form, ("id", "name", "population", "share"))
             if old:
                 data["id"] = old
-            m = _validate("kommuner", Municipality, data, form)
+            m = validate("kommuner", Municipality, data, form)
             at = next((i for i, x in enumerate(items) if x.id == old), None)
             if at is None:
                 items.append(m)
@@ -260,7 +264,7 @@ async def save_shift_type(
             items = [t for t in items if t.id != old]
             detail = f"vakttype fjernet: {old}"
         else:
-            t = _validate("vakttype", ShiftType, shift_type_data(form, old), form)
+            t = validate("vakttype", ShiftType, shift_type_data(form, old), form)
             at = next((i for i, x in enumerate(items) if x.id == old), None)
             if at is None:
                 items.append(t)
@@ -303,7 +307,7 @@ async def save_fairness(
                 k: forms.number(form, f"weight_{k}") or "0" for k in WEIGHT_NO if k in WEIGHT_NO
             },
         }
-        fairness = _validate("rettferdighet", FairnessConfig, data, form)
+        fairness = validate("rettferdighet", FairnessConfig, data, form)
         _save(
             s,
             lv.row,
@@ -371,11 +375,11 @@ async def save_rule(
                 raise FormError(
                     "regel", [Problem(field="params", message="fyll inn minst én verdi")], form
                 )
-            typed = _validate("regel", RULE_PARAMS[rule], _merged(lv.row, rule, params), form)
+            typed = validate("regel", RULE_PARAMS[rule], _merged(lv.row, rule, params), form)
             params = {k: v for k, v in typed.model_dump(mode="json").items() if k in params}
             data = {"rule": rule, "params": params, **forms.pick(form, ("valid_from", "valid_to"))}
             data["reason"] = forms.text(form, "reason") or ""
-            items.append(_validate("regel", RuleOverride, data, form))
+            items.append(validate("regel", RuleOverride, data, form))
             detail = f"lokal regel: {_title(lv.row, rule)}"
         _save(
             s,
@@ -433,7 +437,7 @@ async def save_many(
         data = forms.pick(form, keys if section == "exemptions" else keys[:4])
         if section == "exemptions":
             data["granted"] = forms.checked(form, "granted")
-        added = [_validate(section, model, {**data, "doctor": d}, form) for d in doctors]
+        added = [validate(section, model, {**data, "doctor": d}, form) for d in doctors]
         instance = store.instance_from_text(lv.row.instance_yaml)
         for d in doctors:
             if not instance.has_doctor(d):
@@ -455,98 +459,45 @@ async def save_many(
     return _done(lv.row.slug, section)
 
 
-# --------------------------------------------------------------------------- a new legevakt
+# --------------------------------------------------------------------------- history
 
 
-#: The shift types a new legevakt may start from (each can be changed afterwards).
-STARTERS: dict[str, dict[str, Any]] = {
-    "kveld": {
-        "label": "Kveld",
-        "period": "evening",
-        "days": ["weekday"],
-        "start": "16:00",
-        "end": "23:00",
-        "points": 2,
-    },
-    "natt": {
-        "label": "Natt",
-        "period": "night",
-        "days": ["weekday", "saturday", "sunday", "holiday", "holiday_eve"],
-        "start": "23:00",
-        "end": "08:00",
-        "mode": "standby",
-        "response_minutes": 30,
-        "points": 3,
-    },
-    "helg-dag": {
-        "label": "Helg dag",
-        "period": "day",
-        "days": ["saturday", "sunday", "holiday", "holiday_eve"],
-        "start": "08:00",
-        "end": "16:00",
-        "points": 3,
-    },
-    "helg-kveld": {
-        "label": "Helg kveld",
-        "period": "evening",
-        "days": ["saturday", "sunday", "holiday", "holiday_eve"],
-        "start": "16:00",
-        "end": "23:00",
-        "points": 3,
-    },
-}
-
-
-@router.post("/legevakter/ny")
-async def create_from_scratch(
-    request: Request, who: Principal = Depends(administrator), s: Session = Depends(db)
+@router.post("/legevakter/{slug}/oppsett/historikk")
+async def save_history(
+    request: Request, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
 ) -> Response:
-    """A new legevakt from a form: its name, id and address, one municipality, the period
-    and the shift types it starts with. Then the staff list, the setup forms, a plan."""
-    from web.pages import index_page
-
+    """What earlier periods left: points each doctor carries (`carry_<id>`), or a big holiday
+    a doctor worked (`year`, `holiday`, `doctor`; `slett` with `nr` removes one)."""
     form = await request.form()
     try:
-        municipality = _validate(
-            "ny",
-            Municipality,
-            {
-                "id": forms.text(form, "kommune_id") or "",
-                "name": forms.text(form, "kommune_navn") or "",
-                "population": forms.number(form, "kommune_innbyggere") or "",
-            },
+        doc = store.document(lv.row.instance_yaml)
+        data = doc.history.model_dump(mode="json")
+        if forms.checked(form, "slett"):
+            nr = forms.text(form, "nr") or ""
+            if not nr.isdigit() or int(nr) >= len(data["big_holidays"]):
+                raise not_found("Høytiden")
+            data["big_holidays"].pop(int(nr))
+        elif forms.text(form, "holiday"):
+            data["big_holidays"].append(forms.pick(form, ("year", "holiday", "doctor")))
+        else:
+            instance = store.instance_from_text(lv.row.instance_yaml)
+            data["carry_points"] = {
+                d.id: value
+                for d in instance.doctors
+                if (value := forms.number(form, f"carry_{d.id}")) not in (None, "0")
+            }
+        history = validate("historikk", History, data, form)
+        _save(
+            s,
+            lv.row,
+            lv.user,
+            "historikk",
             form,
+            lambda d: d.model_copy(update={"history": history}),
+            "tidligere perioder",
         )
-        starters = [k for k in forms.values(form, "vakttyper") if k in STARTERS]
-        if not starters:
-            raise FormError(
-                "ny", [Problem(field="shift_types", message="velg minst én vakttype")], form
-            )
-        data = {
-            "name": forms.text(form, "plan_name") or forms.text(form, "name") or "",
-            "legevakt": {
-                "id": forms.text(form, "id") or "",
-                "name": forms.text(form, "name") or "",
-                "host": forms.text(form, "host") or "",
-                "municipalities": [municipality.model_dump(mode="json", exclude_none=True)],
-            },
-            "period": forms.pick(form, ("start", "end")),
-            "shift_types": [{"id": k, **STARTERS[k]} for k in starters],
-        }
-        doc = _validate("ny", InstanceFile, data, form)
-        load_ruleset(doc.ruleset)
-        row = store.create_legevakt(s, store.validated_text(doc), who.username)
         s.commit()
     except FormError as err:
         s.rollback()
-        return index_page(request, s, who, err.problems, form_values=err.values, status=422)
-    except (InputError, AppError) as exc:
-        s.rollback()
-        problems = (
-            forms.named(exc.problems)
-            if isinstance(exc, InputError)
-            else [Problem(message=exc.melding)]
-        )
-        status = 422 if isinstance(exc, InputError) else exc.status
-        return index_page(request, s, who, problems, form_values=form, status=status)
-    return redirect(f"/legevakter/{row.slug}/oppsett?lagret=ny")
+        return _page(request, lv.row, err)
+    return _done(lv.row.slug, "historikk")

@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 
 from roster.errors import Problem
 from roster.glossary import (
+    BIG_HOLIDAY_NO,
     COST_KEY_NO,
     DAY_KIND_NO,
     FAIRNESS_CATEGORY_NO,
@@ -81,6 +82,9 @@ LABELS: dict[str, str] = {
     "want": "Ønske",
     "weight": "Vekt",
     "carry_points": "Overført fra tidligere perioder (poeng)",
+    "big_holidays": "Store høytider",
+    "holiday": "Høytid",
+    "year": "År",
     # rule parameters
     "age": "Alder",
     "may_apply_age": "Kan søke fra alder",
@@ -117,6 +121,7 @@ CHOICES: dict[str, Mapping[Any, str]] = {
     "Role": ROLE_NO,
     "Mode": MODE_NO,
     "Scope": SCOPE_NO,
+    "BigHoliday": BIG_HOLIDAY_NO,
 }
 
 

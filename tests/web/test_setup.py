@@ -358,3 +358,24 @@ def test_setup_forms_need_the_csrf_token(pages: tuple[TestClient, str]) -> None:
     )
     assert r.status_code == 403
     assert "id: x" not in yaml_of(client)
+
+
+def test_setup_history_carried_points_and_big_holidays(pages: tuple[TestClient, str]) -> None:
+    from tests.web.test_pages import create_small
+
+    client, token = pages
+    create_small(client, token)
+    base = "/legevakter/fjellvik/oppsett/historikk"
+    r = post(client, token, base, {"carry_fv-01": "2,5", "carry_fv-02": "−1", "carry_fv-03": "0"})
+    assert r.status_code == 303, r.text
+    r = post(client, token, base, {"holiday": "christmas", "year": "2026", "doctor": "fv-03"})
+    assert r.status_code == 303, r.text
+    r = post(client, token, base, {"holiday": "easter", "year": "tjuesju", "doctor": "fv-03"})
+    assert r.status_code == 422 and "År:" in r.text and "må være et heltall" in r.text
+    history = parse_instance_text(client.get("/api/legevakter/fjellvik").json()["yaml"]).history
+    assert history.carry_points == {"fv-01": 2.5, "fv-02": -1.0}
+    assert (history.big_holidays[-1].year, history.big_holidays[-1].doctor) == (2026, "fv-03")
+    n = len(history.big_holidays)
+    assert post(client, token, base, {"slett": "1", "nr": str(n - 1)}).status_code == 303
+    page = client.get("/legevakter/fjellvik/oppsett").text
+    assert "jul 2026: Tor Ivar Bøe" not in page and "påske 2026" in page
