@@ -3,6 +3,7 @@ through web.store and renders a template; errors go to the one mapping in web.ap
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -555,7 +556,8 @@ def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
 def _week(request: Request, view: PlanView, uke: str | None) -> Response:
     weeks = views.weeks_of(view.instance)
     keys = [k for k, _ in weeks]
-    key = uke if uke in keys else keys[0]
+    this_week = views.week_of(dt.date.today())  # the web app has a clock; the core does not
+    key = uke if uke in keys else this_week if this_week in keys else keys[0]
     i = keys.index(key)
     week = views.week_view(view.instance, view.roster, key)
     monday = week.days[0]
