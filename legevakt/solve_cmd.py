@@ -40,7 +40,7 @@ from roster.formats.exchange import (
 )
 from roster.formats.exports import WRITERS as EXPORT_WRITERS
 from roster.formats.ical import publish_ical
-from roster.glossary import number_no
+from roster.glossary import number_no, spread_no
 from roster.instance import Instance, load_instance
 from solver.explain import explain_holes
 from solver.report import build_report
@@ -174,8 +174,8 @@ def _report_roster(
     bound = deviation["bound"]
     line(
         console,
-        f"Største avvik fra mål: {number_no(deviation['value'], 1)} poeng "
-        f"(bevist nedre grense: {'–' if bound is None else number_no(bound, 1)})",
+        f"Største avvik fra mål: {spread_no(deviation['value'])} poeng "
+        f"(bevist nedre grense: {'–' if bound is None else spread_no(bound)})",
         "bold",
     )
     if others:

@@ -16,6 +16,7 @@ from roster.glossary import (
     STAGE_STATUS_NO,
     number_no,
     signed_no,
+    spread_no,
 )
 from roster.instance import Instance
 from roster.targets import band, integer_lower_bound
@@ -160,15 +161,14 @@ def fairness_words(report: FairnessReport, stages: Sequence[dict[str, Any]]) -> 
         )
     total = next((s for s in stages if s.get("stage") == "total"), None)
     value = report.max_deviation
-    text = f"Største avvik fra målet i poeng: ±{number_no(value, 1)}."
+    text = f"Største avvik fra målet i poeng: {spread_no(value)}."
     if total and total.get("bound") is not None:
         bound = max(0.0, float(total["bound"]))
         plain = _plain_bound(report)
-        text += f" Bevist: ingen plan kan komme nærmere enn ±{number_no(bound, 1)}"
+        text += f" Bevist: ingen plan kan komme nærmere enn {spread_no(bound)}"
         if bound > plain + 0.005:
             text += (
-                " når alle har likt antall av hver vakttype (uten det kravet:"
-                f" ±{number_no(plain, 1)})."
+                f" når alle har likt antall av hver vakttype (uten det kravet: {spread_no(plain)})."
             )
         else:
             text += "."
@@ -217,9 +217,9 @@ def _result(name: str, value: float | None, bound: float | None) -> str:
             else f"{number_no(value, 0)} (vektede) vakter utenfor båndet"
         )
     if name in ("total", "municipalities"):
-        text = f"største avvik ±{number_no(value, 1)} poeng"
+        text = f"største avvik {spread_no(value)} poeng"
         if bound is not None and name == "total":
-            text += f" (bevist grense ±{number_no(max(0.0, bound), 1)})"
+            text += f" (bevist grense {spread_no(bound)})"
         return text
     if name == "changes":
         return f"{number_no(value, 0)} vakter flyttet"

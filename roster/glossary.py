@@ -218,6 +218,14 @@ def signed_no(value: float, decimals: int = 1) -> str:
     return text if text.startswith("−") or round(value, decimals) == 0 else "+" + text
 
 
+def spread_no(value: float, decimals: int = 1) -> str:
+    """A distance either way from a target: ±1,2; one that rounds to zero is 0,0 (never
+    «±0,0»). Negative values (a bound a little below zero) count as zero."""
+    value = max(0.0, value)
+    text = number_no(value, decimals)
+    return text if round(value, decimals) == 0 else "±" + text
+
+
 #: Solver stages as a leader reads them (CLI and web).
 STAGE_NO: dict[str, str] = {
     "coverage": "Dekning",

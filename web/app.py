@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from roster.errors import InputError, Problem
-from roster.glossary import describe_duty, number_no, signed_no
+from roster.glossary import describe_duty, number_no, signed_no, spread_no
 from web import auditwords, views
 from web.db import database_url, make_engine, migrate, session_factory
 from web.deps import NotLoggedIn, Settings, csrf_token
@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     templates.env.globals.update(
         number_no=number_no,
         signed_no=signed_no,
+        spread_no=spread_no,
         date_no=views.date_no,
         day_no=views.day_no,
         iso_day_no=views.iso_day_no,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from roster.glossary import spread_no
 from web import store, users
 from web.errors import AppError
 from web.models import LegevaktRow, User
@@ -72,7 +73,7 @@ def setup_demo(
         if label and label != seen:
             seen = label
             deviation = progress.get("largest_deviation")
-            extra = "" if deviation is None else f" (største avvik nå ±{deviation:.1f} poeng)"
+            extra = "" if deviation is None else f" (største avvik nå {spread_no(deviation)} poeng)"
             say(
                 f"  [{float(progress.get('elapsed') or 0):5.1f} s] {label}{extra}".replace(".", ",")
             )

@@ -13,7 +13,7 @@ from roster.calendar import OSLO, Shift, holiday_name
 from roster.fairness import FairnessReport
 from roster.formats.exchange import Roster
 from roster.formats.ical import description
-from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO, number_no
+from roster.glossary import MODE_NO, MONTH_NO, ROLE_NO, WEEKDAY_NO, number_no, spread_no
 from roster.instance import Instance
 
 
@@ -398,14 +398,14 @@ def deviation_words(largest: dict[str, Any] | None) -> list[str]:
     value = float(largest["value"])
     bound = largest.get("bound")
     lines = [
-        f"Største avvik fra målet: ±{number_no(value, 1)} poeng "
+        f"Største avvik fra målet: {spread_no(value)} poeng "
         "(for legen som er lengst fra sin rettferdige andel)."
     ]
     if bound is None:
         lines.append("Løseren rakk ikke å bevise noen nedre grense innen tidsgrensen.")
     else:
         b = max(0.0, float(bound))
-        lines.append(f"Bevist: ingen plan kan være jevnere enn ±{number_no(b, 1)} poeng.")
+        lines.append(f"Bevist: ingen plan kan være jevnere enn {spread_no(b)} poeng.")
         if value - b < 0.05:
             lines.append("Planen er altså så jevn som det er mulig å få til.")
         else:

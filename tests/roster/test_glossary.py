@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roster.glossary import number_no, scope_from_word
+from roster.glossary import number_no, scope_from_word, spread_no
 from roster.model import Scope
 
 
@@ -25,3 +25,12 @@ def test_scope_words_norwegian_and_english() -> None:
     assert scope_from_word("weekends") == Scope.weekends
     assert scope_from_word("shift_types") is None
     assert scope_from_word("tull") is None
+
+
+def test_spread_no_never_writes_plus_minus_zero() -> None:
+    """A distance either way from a target: «±1,2», but «0,0» where it rounds to zero (issue
+    14: «±0,0» beside «−0,0» did not add up), and a bound a hair below zero is zero."""
+    assert spread_no(1.24) == "±1,2"
+    assert spread_no(0.04) == "0,0"
+    assert spread_no(-0.3) == "0,0"
+    assert spread_no(0.05) in ("±0,1", "0,0")  # rounding of a float at the half

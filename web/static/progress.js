@@ -7,6 +7,8 @@
   if (status !== "queued" && status !== "running") return;
   var words = { queued: "i kø", running: "lager planen", done: "ferdig", failed: "mislyktes" };
   function num(v, d) { return v === null || v === undefined ? "–" : v.toFixed(d).replace(".", ",").replace("-", "−"); }
+  // a distance either way from the target: ±1,2, but 0,0 when it rounds to zero (never ±0,0)
+  function spread(v) { const t = num(Math.max(0, v), 1); return t === "0,0" ? t : "±" + t; }
   function set(id, text) { var el = document.getElementById(id); if (el) el.textContent = text; }
   function tick() {
     fetch("/api/planer/" + job, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -16,8 +18,8 @@
         set("status", words[d.status] || d.status);
         set("stage", p.label ? "– " + p.label : "");
         set("elapsed", num(p.elapsed || 0, 0));
-        set("deviation", p.largest_deviation === null || p.largest_deviation === undefined ? "–" : "±" + num(p.largest_deviation, 1) + " poeng");
-        set("bound", p.bound === null || p.bound === undefined ? "–" : "±" + num(p.bound, 1) + " poeng");
+        set("deviation", p.largest_deviation === null || p.largest_deviation === undefined ? "–" : spread(p.largest_deviation) + " poeng");
+        set("bound", p.bound === null || p.bound === undefined ? "–" : spread(p.bound) + " poeng");
         var bar = document.getElementById("bar");
         if (bar && p.time_limit) bar.style.width = Math.min(100, 100 * (p.elapsed || 0) / p.time_limit) + "%";
         var list = document.getElementById("stages");
