@@ -7,7 +7,8 @@ warm-up run, and reports the fastest and the median wall time. `check` needs a r
 Innherred: the first run solves one into bench/out/innherred-roster/ (30 s) and reuses it.
 Goals (issue 14): `--version` and `--help` under 0.5 s, `validate` and `check` on Innherred
 under 1.5 s. The machine's load average is written beside the figures: on a shared machine
-they are noisy.
+they are noisy. The process's CPU time (user + system, from the operating system) is written
+too: it is what the command costs, and it does not grow when other work waits for the CPU.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,13 +63,20 @@ def ensure_roster() -> None:
     )
 
 
-def timed(args: list[str], ok: tuple[int, ...]) -> float:
+def cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(args: list[str], ok: tuple[int, ...]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run as a new process."""
+    cpu = cpu_of_children()
     start = time.perf_counter()
     proc = subprocess.run([legevakt(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     took = time.perf_counter() - start
     if proc.returncode not in ok:
         raise SystemExit(f"{args}: exit {proc.returncode}\n{proc.stderr.decode()}")
-    return took
+    return took, cpu_of_children() - cpu
 
 
 def main() -> None:
@@ -80,9 +89,14 @@ def main() -> None:
     rows = []
     for what, args, goal, ok in COMMANDS:
         timed(args, ok)  # warm-up: the file cache, as on a second start
-        times = [timed(args, ok) for _ in range(opts.runs)]
-        rows.append((what, min(times), statistics.median(times), goal))
-        print(f"{what:40} min {min(times):.2f} s  median {statistics.median(times):.2f} s")
+        runs = [timed(args, ok) for _ in range(opts.runs)]
+        times = [wall for wall, _ in runs]
+        cpu = statistics.median(c for _, c in runs)
+        rows.append((what, min(times), statistics.median(times), cpu, goal))
+        print(
+            f"{what:40} min {min(times):.2f} s  median {statistics.median(times):.2f} s  "
+            f"CPU {cpu:.2f} s"
+        )
     load_after = os.getloadavg()
     lines = [
         HEADING,
@@ -105,12 +119,21 @@ def main() -> None:
             else "The machine was otherwise idle."
         ),
         "",
-        "| command | fastest s | median s | goal s | met |",
-        "|---|---|---|---|---|",
+        "Wall times are the goal's measure; on a busy machine the CPU time (median, user +",
+        "system) says what the command itself costs. Before issue 14 every command imported",
+        "OR-Tools, FastAPI and matplotlib at start: `legevakt --version` took 3.4 s and",
+        "`validate` on Innherred 3.7 s.",
+        "",
+        "| command | fastest s | median s | CPU s | goal s | met (median) | met (CPU) |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for what, fastest, median, goal in rows:
+    for what, fastest, median, cpu, goal in rows:
         met = "yes" if median < goal else "no"
-        lines.append(f"| `{what}` | {fastest:.2f} | {median:.2f} | < {goal:g} | {met} |")
+        met_cpu = "yes" if cpu < goal else "no"
+        lines.append(
+            f"| `{what}` | {fastest:.2f} | {median:.2f} | {cpu:.2f} | < {goal:g} | {met} | "
+            f"{met_cpu} |"
+        )
     if opts.write_results:
         write_section(HEADING, "\n".join(lines) + "\n")
         print("wrote bench/RESULTS.md")
