@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         after_pages,
         api,
         doctor_account,
+        doctorform,
         feeds,
         help,
         move_pages,
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(help.router)
     app.include_router(setup.router)
     app.include_router(newlegevakt.router)
+    app.include_router(doctorform.router)
     return app
 
 

@@ -71,7 +71,7 @@ def validate(section: str, model: type[Any], data: dict[str, Any], values: Any) 
         raise FormError(section, problems_from_validation(exc), values) from None
 
 
-def _save(
+def save_change(
     s: Session,
     row: LegevaktRow,
     who: Principal,
@@ -89,7 +89,7 @@ def _save(
         raise FormError(section, err.problems, values) from None
 
 
-def _context(row: LegevaktRow, error: FormError | None = None) -> dict[str, Any]:
+def setup_context(row: LegevaktRow, error: FormError | None = None) -> dict[str, Any]:
     doc = store.document(row.instance_yaml)
     instance = store.instance_from_text(row.instance_yaml)
     return {
@@ -119,14 +119,14 @@ def _context(row: LegevaktRow, error: FormError | None = None) -> dict[str, Any]
 
 def _page(request: Request, row: LegevaktRow, error: FormError | None = None) -> Response:
     status = 422 if error else 200
-    return render(request, "oppsett.html", _context(row, error), status_code=status)
+    return render(request, "oppsett.html", setup_context(row, error), status_code=status)
 
 
 @router.get("/legevakter/{slug}/oppsett")
 def setup_page(
     request: Request, lagret: str = "", lv: LegevaktAccess = Depends(leads_legevakt)
 ) -> Response:
-    ctx = _context(lv.row)
+    ctx = setup_context(lv.row)
     ctx["saved"] = lagret
     return render(request, "oppsett.html", ctx)
 
@@ -156,7 +156,7 @@ async def save_basics(
         legevakt = validate("legevakt", Legevakt, data, form)
         period = validate("legevakt", PlanPeriod, forms.pick(form, ("start", "end")), form)
         plan_name = forms.text(form, "plan_name") or doc.name
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -199,7 +199,7 @@ async def save_municipality(
                 items[at] = m
             detail = f"kommune {m.name}"
         legevakt = doc.legevakt.model_copy(update={"municipalities": tuple(items)})
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -241,7 +241,7 @@ def shift_type_data(form: Any, old: str | None) -> dict[str, Any]:
 def shift_type_page(
     request: Request, type_id: str, lv: LegevaktAccess = Depends(leads_legevakt)
 ) -> Response:
-    ctx = _context(lv.row)
+    ctx = setup_context(lv.row)
     doc = ctx["doc"]
     found = next((t for t in doc.shift_types if t.id == type_id), None)
     if found is None and type_id != "ny":
@@ -271,7 +271,7 @@ async def save_shift_type(
             else:
                 items[at] = t
             detail = f"vakttype {t.label}"
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -283,7 +283,7 @@ async def save_shift_type(
         s.commit()
     except FormError as err:
         s.rollback()
-        ctx = _context(lv.row, err)
+        ctx = setup_context(lv.row, err)
         ctx["shift"] = next((t for t in ctx["doc"].shift_types if t.id == old), None)
         return render(request, "oppsett_vakttype.html", ctx, status_code=422)
     return _done(lv.row.slug, "vakttyper")
@@ -308,7 +308,7 @@ async def save_fairness(
             },
         }
         fairness = validate("rettferdighet", FairnessConfig, data, form)
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -337,7 +337,7 @@ def rule_page(
 def _rule_context(row: LegevaktRow, rule: str, error: FormError | None = None) -> dict[str, Any]:
     if rule not in RULE_PARAMS or not RULE_PARAMS[rule].model_fields:
         raise not_found("Regelen")
-    ctx = _context(row, error)
+    ctx = setup_context(row, error)
     instance = ctx["instance"]
     day = instance.period.start
     current = (
@@ -381,7 +381,7 @@ async def save_rule(
             data["reason"] = forms.text(form, "reason") or ""
             items.append(validate("regel", RuleOverride, data, form))
             detail = f"lokal regel: {_title(lv.row, rule)}"
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -442,7 +442,7 @@ async def save_many(
         for d in doctors:
             if not instance.has_doctor(d):
                 raise not_found("Legen")
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,
@@ -487,7 +487,7 @@ async def save_history(
                 if (value := forms.number(form, f"carry_{d.id}")) not in (None, "0")
             }
         history = validate("historikk", History, data, form)
-        _save(
+        save_change(
             s,
             lv.row,
             lv.user,

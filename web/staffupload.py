@@ -105,7 +105,7 @@ def preview(row: LegevaktRow, data: bytes, filename: str) -> Preview:
     save would); nothing is saved. Raises InputError with every problem."""
     doc = store.document(row.instance_yaml)
     doctors = parse_staff_bytes(data, filename, doc.legevakt)
-    _still_named(doc, doctors)
+    still_named(doc, doctors)
     store.validated_text(doc.model_copy(update={"doctors": tuple(doctors)}))
     payload = yamlio.dump(
         {"doctors": [d.model_dump(mode="json", exclude_defaults=True) for d in doctors]}
@@ -115,7 +115,12 @@ def preview(row: LegevaktRow, data: bytes, filename: str) -> Preview:
     )
 
 
-def _still_named(doc: InstanceFile, doctors: list[Doctor]) -> None:
+def still_named(
+    doc: InstanceFile,
+    doctors: list[Doctor],
+    left: str = "er ikke med i den nye listen",
+    or_else: str = ", eller ta legen med i listen",
+) -> None:
     """A doctor who leaves the list may not keep absences, exemptions or wishes in the plan
     file (they would name nobody): say who, and what to do, in words."""
     kept = {d.id for d in doctors}
@@ -128,9 +133,9 @@ def _still_named(doc: InstanceFile, doctors: list[Doctor]) -> None:
         if has:
             problems.append(
                 Problem(
-                    message=f"{d.name} ({d.id}) er ikke med i den nye listen, men har "
+                    message=f"{d.name} ({d.id}) {left}, men har "
                     f"{' og '.join(has)} i planfilen: fjern dem først (Fravær, fritak og "
-                    "ønsker på legens side), eller ta legen med i listen"
+                    f"ønsker på legens side){or_else}"
                 )
             )
     if problems:
@@ -159,7 +164,7 @@ def confirm(
     except Exception:
         raise InputError([Problem(file=filename, message="listen kunne ikke leses")]) from None
     doc = store.document(row.instance_yaml)
-    _still_named(doc, list(doctors))
+    still_named(doc, list(doctors))
     diff = compare(doc.doctors, list(doctors))
     text = store.validated_text(doc.model_copy(update={"doctors": doctors}))
     detail = f"{filename}: {words.count(len(doctors), 'lege', 'leger')}"

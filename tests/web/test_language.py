@@ -108,6 +108,7 @@ def test_every_page_is_in_norwegian(app: Any, api: TestClient) -> None:
     urls = page_urls(app.router.routes, values, QUERIES)
     urls += [f"/hjelp/{name}" for name in PAGES]
     urls += ["/legevakter/fjellvik/versjoner/9", "/finnes-ikke"]  # error pages
+    urls += ["/legevakter/fjellvik/oppsett/leger/ny", "/legevakter/fjellvik/oppsett/vakttyper/ny"]
     assert len(urls) > 20, urls
     found: dict[str, list[str]] = {}
     with TestClient(app) as client:
@@ -124,6 +125,10 @@ def test_every_page_is_in_norwegian(app: Any, api: TestClient) -> None:
             ("/legevakter/fjellvik/oppsett/regler", {"rule": "rest", "onsite_rest_hours": "99"}),
             ("/legevakter/fjellvik/rediger", {"yaml": "name: [\n"}),
             ("/legevakter/fjellvik/lag", {"start": "2027-13-01", "slutt": "x"}),
+            (
+                "/legevakter/fjellvik/oppsett/leger",
+                {"id": "fv-09", "name": "Ny Lege", "birth_date": "31.02.1980", "kind": "vikar"},
+            ),
         ]
         for url, data in forms:
             r = client.post(url, data={"csrf_token": token, **data})
