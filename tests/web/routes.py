@@ -63,6 +63,8 @@ def page_urls(
     for route in all_routes(routes):
         if "GET" not in route.methods or any(p in route.path for p in NOT_PAGES):
             continue
+        if "." in route.path.rsplit("/", 1)[-1]:  # a file (endringer.csv, regnskap.{fmt})
+            continue
         url = concrete(route.path, values)
         query = (queries or {}).get(route.path)
         out.append(f"{url}?{query}" if query else url)

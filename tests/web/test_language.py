@@ -8,16 +8,20 @@ and are left out, as are hidden fields."""
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import page_login
+from tests.web.conftest import doctor_client, page_login
 from tests.web.routes import page_urls
 from tests.web.world import QUERIES, published_fjellvik
 from web.help import PAGES
+
+#: A doctor's own pages, walked signed in as a doctor.
+DOCTOR_PAGES = ("/min-side", "/min-side/plan", "/min-side/onsker", "/konto")
 
 #: English words that have no place in a Norwegian page (whole words, any case).
 ENGLISH = frozenset(
@@ -146,4 +150,13 @@ def test_every_page_is_in_norwegian(app: Any, api: TestClient) -> None:
         )
         if words := foreign_words(visible_text(r.text)):
             found["staff preview"] = words
+    # a doctor's own pages (a doctor signs in with a link and sees no leader's page)
+    doctor, _ = doctor_client(app, "fv-03")
+    swap = re.search(r'href="(/min-side/kolleger\?[^"]+)"', doctor.get("/min-side").text)
+    assert swap, "a duty on the doctor's page offers a swap"
+    for url in (*DOCTOR_PAGES, html.unescape(swap.group(1))):
+        r = doctor.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        if words := foreign_words(visible_text(r.text)):
+            found[f"lege {url}"] = words
     assert found == {}, "\n".join(f"{url}: {words}" for url, words in found.items())
