@@ -207,7 +207,7 @@ def test_a_night_changes_hands_on_the_board_and_the_next_period_starts_from_the_
     taken = leader.locator(f"table.ledger tr[data-doctor='{who.taker}'] td.from-board")
     given = leader.locator(f"table.ledger tr[data-doctor='{who.giver}'] td.given-away")
     assert taken.inner_text() == "1" and given.inner_text() == "1"
-    assert "1 endringer" in leader.locator("p.lead").inner_text()
+    assert "1 endring ·" in leader.locator("p.lead").inner_text()
     shot(leader, artifacts, "06-ledger")
 
     # closing the period: carry-overs of opposite sign in the plan file's history
