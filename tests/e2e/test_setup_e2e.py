@@ -121,8 +121,16 @@ def test_new_legevakt_from_scratch_with_no_yaml_is_planned_and_published(
     page.locator("button:has-text('Publiser')").wait_for()  # the page reloads itself
     assert_no_breaches(live_server.app, job_id)
     assert "Utkast" in page.locator("main .state").inner_text()
+    asked: list[str] = []
+
+    def accept(dialog: Any) -> None:  # publishing asks first
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     page.click("button:has-text('Publiser')")
     page.wait_for_url(base + "/legevakter/fjordby/versjoner/1")
+    assert asked and "Publisere planen?" in asked[0]
     assert "Publisert versjon 1" in page.locator("h1").inner_text()
     page.click("nav.tabs >> text=Uke")
     page.locator("ol.week").wait_for()
