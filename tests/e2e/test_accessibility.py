@@ -2,7 +2,8 @@
 tests/axe/) runs on every page a leader opens, at desktop and at phone width, and no page may
 have a critical or serious violation; at phone width no page is wider than the screen (wide
 tables and charts scroll inside it, reachable by keyboard). The pages are walked from the app's routes, as the
-access and language walks do, so a page added later is audited too."""
+access and language walks do, so a page added later is audited too; a doctor's own pages are
+walked signed in as a doctor."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import LiveServer
 from tests.web.conftest import PASSWORD, USER, api_login
 from tests.web.routes import page_urls
+from tests.web.test_language import DOCTOR_PAGES
 from tests.web.world import QUERIES, published_fjellvik
 from web.help import PAGES
 
@@ -40,6 +42,16 @@ def axe_source() -> str:
             pytest.fail("axe-core is required under CI=true (.ci/run installs it)")
         pytest.skip("axe-core not installed (npm ci --prefix tests/axe)")
     return AXE.read_text(encoding="utf-8")
+
+
+def sign_in_link(app: Any, doctor_id: str) -> str:
+    """A fresh one-time sign-in link's token for a doctor of Fjellvik."""
+    from web import links, store
+
+    with app.state.sessions() as s:
+        token = links.create_link(s, store.legevakt(s, "fjellvik"), doctor_id, USER)
+        s.commit()
+    return str(token)
 
 
 def audit(page: Any, axe_source: str) -> list[dict[str, Any]]:
@@ -88,6 +100,22 @@ def test_every_page_has_no_serious_accessibility_violation(
         if violations := audit(page, axe_source):
             found[f"{width} oppsett med feil"] = violations
         context.close()
+        # a doctor's own pages, signed in with a link as a doctor is
+        doctor = browser.new_context(viewport={"width": w, "height": h}, locale="nb-NO")
+        page = doctor.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(live_server.url + "/inn/" + sign_in_link(live_server.app, "fv-03"))
+        page.wait_for_url(live_server.url + "/min-side")
+        swap = page.locator("a[href^='/min-side/kolleger?']").first.get_attribute("href")
+        for url in (*DOCTOR_PAGES, swap or "/min-side"):
+            page.goto(live_server.url + url)
+            page.locator("main").wait_for()
+            if violations := audit(page, axe_source):
+                found[f"{width} lege {url}"] = violations
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > w + 1:
+                found[f"{width} lege {url}"] = [{"id": "sidebredde", "scrollWidth": wide}]
+        doctor.close()
         signed_out = browser.new_context(viewport={"width": w, "height": h}, locale="nb-NO")
         login = signed_out.new_page()
         login.goto(live_server.url + "/login")
