@@ -172,9 +172,9 @@ def test_notifications_are_unread_until_marked(app: Any, api: TestClient) -> Non
     assert told == ["fv-02", "fv-03"]
     client, csrf = doctor_client(app, "fv-02")
     page = client.get("/min-side").text
-    assert "(1 nye)" in page and 'class="unread"' in page and "Du har ikke lenger" in page
+    assert "(1 ny)" in page and 'class="unread"' in page and "Du har ikke lenger" in page
     r = client.post("/min-side/varsler/lest", data={"csrf_token": csrf})
-    assert r.status_code == 200 and "(1 nye)" not in r.text and "Du har ikke lenger" in r.text
+    assert r.status_code == 200 and "(1 ny)" not in r.text and "Du har ikke lenger" in r.text
     with app.state.sessions() as s:  # only one's own notifications
         row = store.legevakt(s, "fjellvik")
         assert all(n.read_at is None for n in notify.for_doctor(s, row, "fv-03"))
