@@ -158,15 +158,17 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int
             ctx, b, goals.plan.value if goals.plan is not None else 0.0, options.previous
         )
         candidates.append(lift(ctx, goals, candidates[0], allowance))
-        pairs = min(
-            candidates,
-            key=lambda c: (
+
+        def rank(c: set[Pair]) -> tuple[int, float, int, float]:
+            return (
                 missing(ctx, c),
                 round(beyond(ctx, b, c, allowance), 3),
                 len(kept - c),
                 round(deviation(ctx, b, c), 3),
-            ),
-        )
+            )
+
+        log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
+        pairs = min(candidates, key=rank)
     else:
         pairs = rebalance(ctx, goals, construct(ctx, goals))
     solution = [0] * len(ctx.model.proto.variables)
