@@ -130,12 +130,21 @@ def finding_text(instance: Instance, f: Finding, viewer: str | None) -> str:
     """A breach in Norwegian for whoever asked: in full for the leader (viewer None) and for
     the doctor it is about; for a colleague, only the rule's title, and for private rules
     (exemptions, absences) not even that."""
+    title = rule_title(instance, f.rule)
     if viewer is None or f.doctor_id in (None, viewer):
-        return f"{f.message} [{f.rule}]"
+        return f"{f.message} (regel: {title})"
     name = f.doctor_name or f.doctor_id
     if f.rule in PRIVATE_RULES:
         return f"{name} kan ikke ta vakten (fritak eller fravær)"
-    return f"{instance.ruleset.rule(f.rule).title} ({name}) [{f.rule}]"
+    return f"{title} ({name})"
+
+
+def rule_title(instance: Instance, rule_id: str) -> str:
+    """The rule's Norwegian title from the rule set (its id only if the set lacks it)."""
+    try:
+        return instance.ruleset.rule(rule_id).title
+    except KeyError:
+        return rule_id
 
 
 def refused(

@@ -44,7 +44,7 @@ def test_leader_move_offers_only_colleagues_the_checker_allows_and_publishes(
     blocked = len(verdicts) - len(allowed)
     if blocked:
         who = "1 kollega" if blocked == 1 else f"{blocked} kolleger"
-        assert f"{who} kan ikke ta den" in page.text and "[" in page.text  # rule ids
+        assert f"{who} kan ikke ta den" in page.text and "(regel: " in page.text  # named
     theirs = next(
         a.shift_id for a in cur.roster.assignments if giver not in holders(cur.roster, a.shift_id)
     )
