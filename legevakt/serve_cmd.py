@@ -1,5 +1,6 @@
-"""`legevakt serve`, `legevakt create-admin` and `legevakt create-leader`: start the web app,
-make an administrator, make a leader of named legevakter.
+"""`legevakt serve`, `legevakt worker`, `legevakt create-admin` and `legevakt create-leader`:
+start the web app, start a solve worker on the task queue, make an administrator, make a
+leader of named legevakter.
 
 Thin, like the rest of the command: the app, its storage and the demo live in web/.
 Registered in legevakt/cli.py with `register(app)`.
@@ -14,6 +15,12 @@ import typer
 
 HTTPS_ENV = "VAKTPLAN_HTTPS"
 PROXIES_ENV = "VAKTPLAN_TRUSTED_PROXIES"
+BROKER_ENV = "VAKTPLAN_BROKER_URL"
+
+
+def broker_url() -> str | None:
+    """VAKTPLAN_BROKER_URL (redis://host:6379/0): solves go to `legevakt worker` processes."""
+    return os.environ.get(BROKER_ENV, "").strip() or None
 
 
 def trusted_proxies() -> tuple[str, ...]:
@@ -40,6 +47,7 @@ def serve(
 ) -> None:
     """Start webappen (SQLite-fil som standard, PostgreSQL når DATABASE_URL er satt)."""
     import uvicorn
+    from sqlalchemy.exc import IntegrityError
 
     from web.app import create_app, first_admin_needed
     from web.db import database_url
@@ -52,10 +60,13 @@ def serve(
         Settings(
             https=os.environ.get(HTTPS_ENV, "") not in ("", "0"),
             trusted_proxies=trusted_proxies(),
+            broker_url=broker_url(),
         )
     )
     url = database_url()
     typer.echo(f"Database: {url.split('@')[-1] if '@' in url else url}")
+    if broker_url():
+        typer.echo("Planlegging: i køen (start arbeidere med «legevakt worker»).")
     login: tuple[str, str] | None = None
     if demo:
         result = setup_demo(app, demo_time_limit, say=typer.echo)
@@ -67,9 +78,12 @@ def serve(
         password = new_password()
         with app.state.sessions() as s:
             create_user(s, "admin", password)
-            s.commit()
-        login = ("admin", password)
-        typer.echo("Første start: laget administratoren «admin».")
+            try:
+                s.commit()
+                login = ("admin", password)
+                typer.echo("Første start: laget administratoren «admin».")
+            except IntegrityError:  # a second web process started at the same moment made it
+                s.rollback()
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     typer.echo("")
     typer.echo(f"Vaktplan kjører på http://{shown}:{port}/")
@@ -79,6 +93,51 @@ def serve(
     typer.echo("")
     # X-Forwarded-* are read inside the app, and only from VAKTPLAN_TRUSTED_PROXIES.
     uvicorn.run(app, host=host, port=port, proxy_headers=False, log_level="warning")
+
+
+def worker(
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Hvor mange planer denne arbeideren lager samtidig (hver bruker "
+            "VAKTPLAN_SOLVER_WORKERS kjerner, standard 2).",
+        ),
+    ] = 1,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Navnet arbeideren har i køen og i loggen.")
+    ] = None,
+    loglevel: Annotated[
+        str, typer.Option("--loglevel", help="Loggnivå: DEBUG, INFO, WARNING eller ERROR.")
+    ] = "INFO",
+) -> None:
+    """Start en arbeider som lager vaktplaner fra køen (krever VAKTPLAN_BROKER_URL og
+    DATABASE_URL). Start så mange du vil, på hvilke maskiner du vil."""
+    from web.db import database_url, make_engine, migrate
+    from web.queue import run_worker
+
+    broker = broker_url()
+    if broker is None:
+        typer.echo(
+            f"Mangler {BROKER_ENV} (for eksempel redis://127.0.0.1:6379/0): arbeideren henter "
+            "planene fra køen. Uten kø lager «legevakt serve» planene selv.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    url = database_url()
+    if url.startswith("sqlite") and not os.environ.get("VAKTPLAN_DB"):
+        typer.echo(
+            "Advarsel: ingen DATABASE_URL; arbeideren bruker SQLite-filen i denne mappen. "
+            "Arbeidere på andre maskiner trenger PostgreSQL (DATABASE_URL).",
+            err=True,
+        )
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    typer.echo(f"Arbeider: database {url.split('@')[-1] if '@' in url else url}, kø {broker}")
+    run_worker(broker, concurrency=concurrency, hostname=name, loglevel=loglevel.upper())
 
 
 def _session() -> Any:
@@ -180,5 +239,6 @@ def register(app: typer.Typer) -> None:
     from legevakt.framework_no import NorwegianCommand
 
     app.command("serve", cls=NorwegianCommand)(serve)
+    app.command("worker", cls=NorwegianCommand)(worker)
     app.command("create-admin", cls=NorwegianCommand)(create_admin)
     app.command("create-leader", cls=NorwegianCommand)(create_leader)

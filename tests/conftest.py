@@ -1,7 +1,7 @@
-"""Fixtures shared by every test folder: the real browser and the real PostgreSQL.
+"""Fixtures shared by every test folder: the real browser, PostgreSQL and Redis.
 
-Both are real components (Debian's Chromium driven by Playwright; a PostgreSQL server that
-`.ci/run` starts). Locally, without them, the tests that need them skip; under CI=true a
+All are real components (Debian's Chromium driven by Playwright; a PostgreSQL server and a
+Redis server that `.ci/run` starts). Locally, without them, the tests that need them skip; under CI=true a
 missing one is a failure, so CI can never pass by skipping them.
 """
 
@@ -89,5 +89,15 @@ def postgres_url() -> str:
     url = os.environ.get("VAKTPLAN_TEST_POSTGRES_URL")
     if not url:
         _missing("PostgreSQL (VAKTPLAN_TEST_POSTGRES_URL)")
+    assert url is not None
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the Redis that .ci/run started (VAKTPLAN_TEST_REDIS_URL), the Celery broker."""
+    url = os.environ.get("VAKTPLAN_TEST_REDIS_URL")
+    if not url:
+        _missing("Redis (VAKTPLAN_TEST_REDIS_URL)")
     assert url is not None
     return url

@@ -136,6 +136,8 @@ def job_json(job: SolveJob) -> dict[str, Any]:
         "fremdrift": progress,
         "melding": job.message,
         "tidsgrense": job.time_limit,
+        "forsok": job.attempts,
+        "arbeider": job.worker,
         "fra_versjon_id": job.previous_version_id,
         "behold_for": job.freeze_before.isoformat() if job.freeze_before else None,
         "laget": job.created_at.isoformat(),
@@ -317,6 +319,17 @@ def api_plan_report(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
 def api_plan_fairness(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
     instance, roster = _done(ja.job)
     return evaluate(instance, roster).to_dict()
+
+
+@router.post("/planer/{job_id}/avbryt")
+def api_cancel(
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
+) -> dict[str, Any]:
+    """Stop a queued or running solve (status «cancelled»). 409 when it has already ended."""
+    if not store.cancel_job(s, ja.job, ja.user.username):
+        raise AppError(409, "ikke_aktiv", "Planen er allerede ferdig og kan ikke avbrytes.")
+    request.app.state.runner.cancel(ja.job.id)
+    return job_json(ja.job)
 
 
 @router.post("/planer/{job_id}/publiser", status_code=201)

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
@@ -61,9 +62,13 @@ def secret_key(factory: Any) -> str:
     with factory() as s:
         row = s.get(AppSetting, "session_key")
         if row is None:
-            row = AppSetting(key="session_key", value=secrets.token_urlsafe(48))
-            s.add(row)
-            s.commit()
+            s.add(AppSetting(key="session_key", value=secrets.token_urlsafe(48)))
+            try:
+                s.commit()
+            except IntegrityError:  # another web process made it at the same moment
+                s.rollback()
+            row = s.get(AppSetting, "session_key", populate_existing=True)
+        assert row is not None
         return str(row.value)
 
 
@@ -126,13 +131,23 @@ async def security_headers(
     return response
 
 
+def _runner(settings: Settings, factory: Any, given: JobRunner | None) -> JobRunner:
+    """Celery workers when a broker is configured; else the in-process worker thread, and
+    jobs a stopped server left behind are failed (nobody else can be running them)."""
+    if settings.broker_url:
+        from web.queue import CeleryJobRunner, lease_from_env
+
+        return given or CeleryJobRunner(factory, settings.broker_url, lease_from_env())
+    fail_interrupted(factory)
+    return given or ThreadJobRunner(factory, workers=settings.solver_workers)
+
+
 def create_app(settings: Settings | None = None, runner: JobRunner | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = make_engine(database_url(settings.database_url))
     migrate(engine)
     factory = session_factory(engine)
-    fail_interrupted(factory)
-    job_runner = runner or ThreadJobRunner(factory, workers=settings.solver_workers)
+    job_runner = _runner(settings, factory, runner)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -58,9 +58,23 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+#: PostgreSQL advisory lock held while migrating, so web processes and workers that start
+#: together migrate one after the other (the second finds nothing left to do).
+MIGRATION_LOCK = 7_211_305
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (alembic upgrade head)."""
-    command.upgrade(alembic_config(engine), "head")
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as lock:
+        lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            lock.commit()
 
 
 def downgrade_all(engine: Engine) -> None:

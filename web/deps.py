@@ -44,6 +44,9 @@ class Settings:
     #: Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (addresses
     #: or networks, e.g. ("127.0.0.1", "10.0.0.0/8")); empty: the peer address is the client.
     trusted_proxies: tuple[str, ...] = ()
+    #: A Celery broker (redis://…): solves go to `legevakt worker` processes on any machine
+    #: instead of a thread in this one (web.queue). None: the in-process worker.
+    broker_url: str | None = None
 
 
 def db(request: Request) -> Iterator[Session]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -136,6 +137,8 @@ class LegevaktRow(Base):
 
 #: Job states in which a solve holds its legevakt: at most one such job per legevakt.
 ACTIVE_JOB_STATES = ("queued", "running")
+#: Job states that never change again («cancelled»: stopped by a leader).
+FINAL_JOB_STATES = ("done", "failed", "cancelled")
 
 
 class SolveJob(Base):
@@ -171,6 +174,13 @@ class SolveJob(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: How many times a worker has claimed the job; the claim's number fences every later
+    #: write, so a worker that lost its claim (reaped, cancelled) can change nothing.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The claiming worker writes this every few seconds (web.jobs); a running job whose
+    #: heartbeat is older than the lease is given to another worker or failed.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class PublishedVersion(Base):
@@ -192,6 +202,20 @@ class PublishedVersion(Base):
     feed_state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     published_by: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VersionRender(Base):
+    """A body rendered from an immutable published version (a calendar feed, an export),
+    kept so every web process serves the same bytes without rendering them again."""
+
+    __tablename__ = "version_renders"
+    __table_args__ = (UniqueConstraint("version_id", "kind", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("published_versions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class FeedToken(Base):

@@ -54,6 +54,7 @@ JOB_STATUS_NO = {
     "running": "lager planen",
     "done": "ferdig",
     "failed": "mislyktes",
+    "cancelled": "avbrutt",
 }
 
 
@@ -457,6 +458,15 @@ def plan_page(
         old = (store.instance_from_text(last.instance_yaml), store.roster_from_json(last.roster))
         ctx["preview"] = preview.doctor_changes(*old, view.instance, view.roster)
     return render(request, "plan.html", ctx)
+
+
+@router.post("/planer/{job_id}/avbryt")
+def cancel(
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
+) -> Response:
+    if store.cancel_job(s, ja.job, ja.user.username):
+        request.app.state.runner.cancel(ja.job.id)
+    return redirect(f"/planer/{ja.job.id}")
 
 
 @router.post("/planer/{job_id}/publiser")

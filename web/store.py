@@ -375,6 +375,31 @@ def lock_legevakt(s: Session, row: LegevaktRow) -> None:
     )
 
 
+def cancel_job(s: Session, j: SolveJob, username: str) -> bool:
+    """Stop a queued or running solve: the row says «cancelled» at once and the worker's
+    claim is void (web.jobs fences its writes). False when the job had already ended."""
+    row = s.get(LegevaktRow, j.legevakt_id)
+    assert row is not None
+    lock_legevakt(s, row)
+    done = s.execute(
+        update(SolveJob)
+        .where(SolveJob.id == j.id, SolveJob.status.in_(ACTIVE_JOB_STATES))
+        .values(
+            status="cancelled",
+            message=f"Avbrutt av {username}.",
+            finished_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        s.rollback()
+        return False
+    audit(s, username, "plan_avbrutt", f"plan {j.id}", row)
+    s.commit()
+    s.refresh(j)
+    return True
+
+
 def published_as(s: Session, j: SolveJob) -> PublishedVersion | None:
     return s.scalar(
         select(PublishedVersion)

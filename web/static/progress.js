@@ -5,7 +5,7 @@
   var job = box.getAttribute("data-job");
   var status = box.getAttribute("data-status");
   if (status !== "queued" && status !== "running") return;
-  var words = { queued: "i kø", running: "lager planen", done: "ferdig", failed: "mislyktes" };
+  var words = { queued: "i kø", running: "lager planen", done: "ferdig", failed: "mislyktes", cancelled: "avbrutt" };
   function num(v, d) { return v === null || v === undefined ? "–" : v.toFixed(d).replace(".", ",").replace("-", "−"); }
   // a distance either way from the target: ±1,2, but 0,0 when it rounds to zero (never ±0,0)
   function spread(v) { const t = num(Math.max(0, v), 1); return t === "0,0" ? t : "±" + t; }
@@ -27,7 +27,7 @@
           list.innerHTML = "";
           p.stages.forEach(function (s) { var li = document.createElement("li"); li.textContent = s.label; list.appendChild(li); });
         }
-        if (d.status === "done" || d.status === "failed") { window.location.reload(); return; }
+        if (d.status !== "queued" && d.status !== "running") { window.location.reload(); return; }
         setTimeout(tick, 1000);
       })
       .catch(function () { setTimeout(tick, 3000); });
