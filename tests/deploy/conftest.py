@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import make_url
 
 from tests.deploy.cluster import PASSWORD, USER, Cluster, fresh_database
 
@@ -18,7 +19,7 @@ def cluster(
 ) -> Iterator[Cluster]:
     folder: Path = tmp_path_factory.mktemp("cluster")
     redis.Redis.from_url(redis_url).flushdb()
-    database = fresh_database(postgres_url, "vaktplan_cluster")
+    database = fresh_database(postgres_url, make_url(postgres_url).database + "_cluster")
     running = Cluster(folder=folder, database_url=database, broker_url=redis_url)
     running.run("create-admin", "-u", USER, "--password", PASSWORD)  # also migrates
     try:

@@ -112,7 +112,7 @@ def test_cluster_worker_killed_mid_solve_ends_retried_or_failed(cluster: Cluster
     (_, a), (_, b) = cluster.webs
     with login(a) as web_a, login(b) as web_b:
         create(web_a, "drept", weeks=0, example="innherred")
-        job_id = start(web_a, "drept", limit=10)
+        job_id = start(web_a, "drept", limit=6)
 
         def running_worker() -> int | None:
             data = job_state(web_b, job_id)
@@ -182,7 +182,7 @@ def test_cluster_twenty_queued_solves_all_finish(cluster: Cluster) -> None:
     with login(a) as web_a, login(b) as web_b:
         slugs = [f"ko-{i:02d}" for i in range(20)]
         for i, slug in enumerate(slugs):
-            create(web_a if i % 2 else web_b, slug)
+            create(web_a if i % 2 else web_b, slug, weeks=1)
         jobs = [start(web_a if i % 2 else web_b, slug) for i, slug in enumerate(slugs)]
 
         def all_ended() -> list[dict[str, Any]] | None:

@@ -18,9 +18,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.submitted: list[int] = []
+        self.cancelled: list[int] = []
 
     def submit(self, job_id: int) -> None:
         self.submitted.append(job_id)
+
+    def cancel(self, job_id: int) -> None:
+        self.cancelled.append(job_id)
 
     def shutdown(self) -> None:
         pass

@@ -144,6 +144,9 @@ class HeldRunner:
     def submit(self, job_id: int) -> None:
         pass
 
+    def cancel(self, job_id: int) -> None:
+        pass
+
     def shutdown(self) -> None:
         pass
 
