@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from roster.fairness import evaluate
 from roster.formats.exchange import holes, roster_rows
 from roster.instance import Instance
 from web import store
@@ -316,9 +315,10 @@ def api_plan_report(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
 
 
 @router.get("/planer/{job_id}/rettferdighet")
-def api_plan_fairness(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
-    instance, roster = _done(ja.job)
-    return evaluate(instance, roster).to_dict()
+def api_plan_fairness(
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
+) -> dict[str, Any]:
+    return _job_view(s, ja.job, request.app.state.facts).fairness.to_dict()
 
 
 @router.post("/planer/{job_id}/avbryt")
@@ -442,12 +442,13 @@ def api_doctor_remove(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def api_plan_export(
+    request: Request,
     fmt: Literal["xlsx", "csv", "html"],
     ja: JobAccess = Depends(leads_job),
     s: Session = Depends(db),
 ) -> Response:
     """Excel workbook, roster.csv or the print view of a finished plan."""
-    return export_response(_job_view(s, ja.job), fmt)
+    return export_response(_job_view(s, ja.job, request.app.state.facts), fmt)
 
 
 @router.get(
@@ -456,22 +457,25 @@ def api_plan_export(
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def api_version_export(
+    request: Request,
     number: int,
     fmt: Literal["xlsx", "csv", "html"],
     lv: LegevaktAccess = Depends(leads_legevakt),
     s: Session = Depends(db),
 ) -> Response:
-    return export_response(_version_view(s, lv.row, number), fmt)
+    return export_response(
+        _version_view(s, lv.row, number, request.app.state.facts), fmt, s, request.app.state.renders
+    )
 
 
 @router.get("/legevakter/{slug}/versjoner/{number}/rettferdighet")
 def api_version_fairness(
-    number: int, lv: LegevaktAccess = Depends(leads_legevakt), s: Session = Depends(db)
+    request: Request,
+    number: int,
+    lv: LegevaktAccess = Depends(leads_legevakt),
+    s: Session = Depends(db),
 ) -> dict[str, Any]:
-    v = store.version(s, lv.row, number)
-    return evaluate(
-        store.instance_from_text(v.instance_yaml), store.roster_from_json(v.roster)
-    ).to_dict()
+    return _version_view(s, lv.row, number, request.app.state.facts).fairness.to_dict()
 
 
 # --------------------------------------------------------------------------- feeds, log

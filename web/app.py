@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
@@ -34,8 +34,10 @@ from web import auditwords, views
 from web.db import database_url, make_engine, migrate, session_factory
 from web.deps import NotLoggedIn, Settings, csrf_token
 from web.errors import AppError, error_body
+from web.facts import FactsCache
 from web.jobs import JobRunner, ThreadJobRunner, fail_interrupted
 from web.models import AppSetting
+from web.renders import Bodies
 from web.throttle import LoginThrottle
 
 log = logging.getLogger("web")
@@ -113,22 +115,39 @@ def too_large(scope: Scope, limit: int) -> Response:
     )
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.url.scheme == "https":
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if not request.url.path.startswith(("/kalender/", "/docs", "/redoc")):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'",
-        )
-    return response
+class SecurityHeaders:
+    """Security headers on every answer (a plain ASGI middleware: cheap on the feeds' hot
+    path, where Starlette's BaseHTTPMiddleware cost more than the feed itself)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        https = scope.get("scheme") == "https"
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                if not path.startswith(("/kalender/", "/docs", "/redoc")):
+                    headers.setdefault("Content-Security-Policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'"
+)
 
 
 def _runner(settings: Settings, factory: Any, given: JobRunner | None) -> JobRunner:
@@ -171,7 +190,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.state.engine = engine
     app.state.sessions = factory
     app.state.runner = job_runner
-    app.state.feed_cache = OrderedDict()  # web.feeds: calendar bodies of published versions
+    app.state.renders = Bodies()  # web.renders: this process's copies of stored bodies
+    app.state.facts = FactsCache()  # web.facts: what pages compute from immutable plans
     app.state.login_throttle = LoginThrottle(factory)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(
@@ -197,7 +217,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         same_site="lax",
         https_only=settings.https,
     )
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.trusted_proxies:  # outermost: every layer sees the real client and scheme
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
@@ -222,10 +242,10 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
 
     help.swagger_offline(app)
 
+    app.include_router(feeds.router)  # first: calendar apps poll it most
     app.include_router(admin.api)
     app.include_router(admin.pages)
     app.include_router(api.router)
-    app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(after_pages.router)
     app.include_router(wish_pages.router)

@@ -7,9 +7,11 @@ SEQUENCE, removed ones are CANCELLED); DTSTAMP is the publication time, so the s
 gives the same bytes.
 
 Calendar apps poll often, so «not modified» is answered before anything is rendered or even
-read: the ETag is made from the version, its publication time, the doctor and
-roster.formats.ical.FEED_FORMAT, and it is weak (W/"…"): it names the version's content, not the
-bytes of one rendering. If-None-Match is compared weakly, as RFC 9110 says, so a tag sent
+read: one query finds the token and the latest version (web.renders.feed_lookup); the ETag is
+made from the version, its publication time, the doctor and roster.formats.ical.FEED_FORMAT,
+so every web process gives the same tag, and it is weak (W/"…"): it names the version's
+content, not the bytes of one rendering. A body is rendered once per version and doctor and
+stored for every process (web.renders). If-None-Match is compared weakly, as RFC 9110 says, so a tag sent
 back with or without W/ matches.
 """
 
@@ -17,22 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
 from email.utils import format_datetime, parsedate_to_datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from roster.formats.ical import FEED_FORMAT
-from web.deps import db
-from web.models import PublishedVersion
-from web.store import (
-    feed_calendar,
-    find_feed,
-    instance_from_text,
-    latest_version_stamp,
-)
+from web.renders import FEED, GONE, Bodies, feed_body, feed_lookup
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,37 +35,7 @@ def _gone() -> Response:
     return PlainTextResponse("Finnes ikke.", status_code=404)
 
 
-#: Bodies kept per app: a published version never changes, so neither does its calendar.
-CACHE_SIZE = 256
-
 CacheKey = tuple[int, str, str | None]
-
-
-def _cache(request: Request) -> OrderedDict[CacheKey, bytes]:
-    cache: OrderedDict[CacheKey, bytes] = request.app.state.feed_cache
-    return cache
-
-
-def _body(s: Session, request: Request, key: CacheKey) -> bytes | None:
-    """The calendar of version `key[0]` for doctor `key[2]` (None: the legevakt's), or None
-    when that doctor is no longer in the version. Bodies are kept in the app's cache."""
-    cache = _cache(request)
-    body = cache.get(key)
-    if body is not None:
-        cache.move_to_end(key)
-        return body
-    version = s.get(PublishedVersion, key[0])
-    assert version is not None
-    doctor_id = key[2]
-    if doctor_id is not None and not instance_from_text(version.instance_yaml).has_doctor(
-        doctor_id
-    ):
-        return None
-    body = feed_calendar(s, version, doctor_id)
-    cache[key] = body
-    while len(cache) > CACHE_SIZE:
-        cache.popitem(last=False)
-    return body
 
 
 def etag_for(key: CacheKey) -> str:
@@ -99,18 +63,21 @@ def not_modified(request: Request, etag: str, modified: dt.datetime) -> bool:
         return False
 
 
+def _load(request: Request, version_id: int, doctor_id: str | None) -> bytes | None:
+    with request.app.state.sessions() as s:
+        return feed_body(s, request.app.state.renders, version_id, doctor_id)
+
+
 @router.api_route("/kalender/{token}.ics", methods=["GET", "HEAD"], name="feed")
-def feed(token: str, request: Request, s: Session = Depends(db)) -> Response:
-    row = find_feed(s, token)
-    if row is None:
+async def feed(token: str, request: Request) -> Response:
+    """Answered on the event loop: the lookup is one indexed query and a body served before
+    is a copy in memory; only a body not in memory is fetched (or rendered) in a thread."""
+    hit = feed_lookup(request.app.state.engine, token)
+    if hit is None or hit.version_id is None or hit.published_at is None:
         return _gone()
-    stamp = latest_version_stamp(s, row.legevakt_id)
-    if stamp is None:
-        return _gone()
-    version_id, published_at = stamp
-    key: CacheKey = (version_id, published_at.isoformat(), row.doctor_id)
+    key: CacheKey = (hit.version_id, hit.published_at.isoformat(), hit.doctor_id)
     etag = etag_for(key)
-    modified = published_at.replace(microsecond=0)
+    modified = hit.published_at.replace(microsecond=0)
     headers = {
         "ETag": etag,
         "Last-Modified": format_datetime(modified, usegmt=True),
@@ -121,8 +88,11 @@ def feed(token: str, request: Request, s: Session = Depends(db)) -> Response:
     # doctor taken out of the plan gets a new version, so a new tag and date, and the 404.
     if not_modified(request, etag, modified):
         return Response(status_code=304, headers=headers)
-    body = _body(s, request, key)
+    local: Bodies = request.app.state.renders
+    body = local.get((hit.version_id, FEED, hit.doctor_id or ""))
     if body is None:
+        body = await run_in_threadpool(_load, request, hit.version_id, hit.doctor_id)
+    if body is None or body == GONE:
         return _gone()
     return Response(
         content=body if request.method == "GET" else b"",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from roster import fairness_view
 from roster.calendar import OSLO
 from roster.errors import InputError, Problem
-from roster.fairness import evaluate
+from roster.fairness import FairnessReport, evaluate
 from roster.formats.exchange import Roster, holes, roster_csv_text
 from roster.formats.exports import month_html, workbook
 from roster.glossary import (
@@ -44,7 +44,9 @@ from web.access import (
 from web.deps import Settings, check_csrf, csrf_token, db, settings, sign_in, sign_out
 from web.deps import login as login_check
 from web.errors import AppError, not_found
+from web.facts import Facts, FactsCache
 from web.models import LegevaktRow, PublishedVersion, SolveJob
+from web.renders import Bodies, version_xlsx
 from web.security import safe_upload_name
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -486,50 +488,79 @@ class PlanView:
     report: dict[str, Any]
     job: SolveJob | None = None
     version: PublishedVersion | None = None
+    #: What is computed from the plan, once per process (web.facts): holes, fairness …
+    facts: Facts | None = None
+
+    @property
+    def fairness(self) -> FairnessReport:
+        if self.facts is None:
+            return evaluate(self.instance, self.roster)
+        return self.facts.fairness
 
 
-def _job_view(s: Session, job: SolveJob) -> PlanView:
+def _planview(kind: str, title: str, base: str, row: LegevaktRow, facts: Facts) -> PlanView:
+    return PlanView(
+        kind=kind,
+        title=title,
+        base=base,
+        row=row,
+        instance=facts.instance,
+        roster=facts.roster,
+        report=facts.report,
+        facts=facts,
+    )
+
+
+def _job_view(s: Session, job: SolveJob, cache: FactsCache | None = None) -> PlanView:
     if job.status != "done" or job.roster is None:
         raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
     row = s.get(LegevaktRow, job.legevakt_id)
     assert row is not None
     published = store.published_as(s, job)
-    return PlanView(
-        kind="plan",
-        title=f"Plan {job.id}, publisert som versjon {published.number}"
+    title = (
+        f"Plan {job.id}, publisert som versjon {published.number}"
         if published
-        else f"Utkast (plan {job.id})",
-        base=f"/planer/{job.id}",
-        row=row,
-        instance=store.instance_from_text(job.instance_yaml),
-        roster=store.roster_from_json(job.roster),
-        report=job.report or {},
-        job=job,
+        else f"Utkast (plan {job.id})"
     )
+    roster = job.roster
+
+    def load() -> Facts:
+        return Facts(job.instance_yaml, roster, job.report or {})
+
+    facts = cache.get(("plan", job.id), load) if cache is not None else load()
+    view = _planview("plan", title, f"/planer/{job.id}", row, facts)
+    view.job = job
+    return view
 
 
-def _version_view(s: Session, row: LegevaktRow, number: int) -> PlanView:
-    v = store.version(s, row, number)
-    return PlanView(
-        kind="versjon",
-        title=f"Publisert versjon {v.number}",
-        base=f"/legevakter/{row.slug}/versjoner/{v.number}",
-        row=row,
-        instance=store.instance_from_text(v.instance_yaml),
-        roster=store.roster_from_json(v.roster),
-        report=v.report or {},
-        version=v,
-    )
+def _version_view(
+    s: Session, row: LegevaktRow, number: int, cache: FactsCache | None = None
+) -> PlanView:
+    v = store.version(s, row, number, light=True)  # the texts are read only when not cached
+
+    def load() -> Facts:
+        return Facts(v.instance_yaml, v.roster, v.report or {})
+
+    facts = cache.get(("versjon", v.id), load) if cache is not None else load()
+    base = f"/legevakter/{row.slug}/versjoner/{v.number}"
+    view = _planview("versjon", f"Publisert versjon {v.number}", base, row, facts)
+    view.version = v
+    return view
 
 
-def job_view(s: Session = Depends(db), ja: JobAccess = Depends(leads_job)) -> PlanView:
-    return _job_view(s, ja.job)
+def job_view(
+    request: Request, s: Session = Depends(db), ja: JobAccess = Depends(leads_job)
+) -> PlanView:
+    return _job_view(s, ja.job, request.app.state.facts)
 
 
 def version_view(
-    number: int, s: Session = Depends(db), lv: LegevaktAccess = Depends(leads_legevakt)
+    request: Request,
+    number: int,
+    s: Session = Depends(db),
+    lv: LegevaktAccess = Depends(leads_legevakt),
 ) -> PlanView:
-    return _version_view(s, lv.row, number)
+    return _version_view(s, lv.row, number, request.app.state.facts)
 
 
 def _view_ctx(view: PlanView) -> dict[str, Any]:
@@ -537,7 +568,7 @@ def _view_ctx(view: PlanView) -> dict[str, Any]:
         "view": view,
         "row": view.row,
         "instance": view.instance,
-        "holes": holes(view.instance, view.roster),
+        "holes": view.facts.holes if view.facts else holes(view.instance, view.roster),
         "deviation_words": views.deviation_words(view.report.get("largest_deviation")),
         "duty_count": views.duty_count(view.instance, view.roster),
         "months": views.months_of(view.instance),
@@ -559,7 +590,8 @@ def version_page(
 
 
 def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
-    month = views.month_ctx(view.instance, view.roster, maned)
+    grids = view.facts.month_grid if view.facts else None  # kept per process (web.facts)
+    month = views.month_ctx(view.instance, view.roster, maned, grids)
     return render(request, "kalender.html", {**_view_ctx(view), **month})
 
 
@@ -590,7 +622,7 @@ def _week(request: Request, view: PlanView, uke: str | None) -> Response:
 
 
 def _fairness(request: Request, view: PlanView) -> Response:
-    fairness = evaluate(view.instance, view.roster)
+    fairness = view.fairness
     stages = view.report.get("stages", [])
     return render(
         request,
@@ -615,7 +647,7 @@ def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Res
     if not view.instance.has_doctor(doctor_id):
         raise not_found("Legen")
     doctor = view.instance.doctor(doctor_id)
-    fairness = evaluate(view.instance, view.roster)
+    fairness = view.fairness
     load = next(d for d in fairness.doctors if d.doctor_id == doctor_id)
     token = store.active_token(s, view.row.id, doctor_id)
     feed_url = str(request.url_for("feed", token=token.token)) if token else None
@@ -657,14 +689,21 @@ def edition_words(view: PlanView) -> str:
     return f"{view.title}, ikke publisert" if view.title.startswith("Utkast") else view.title
 
 
-def export_response(view: PlanView, fmt: str) -> Response:
+def export_response(
+    view: PlanView, fmt: str, s: Session | None = None, bodies: Bodies | None = None
+) -> Response:
     if fmt not in EXPORTS:
         raise not_found("Eksportformatet")
     media, filename = EXPORTS[fmt]
-    if fmt == "xlsx":
+    body: bytes | str
+    if fmt == "xlsx" and view.version is not None and s is not None and bodies is not None:
+        body = version_xlsx(s, bodies, view.version)  # made once, for every web process
+    elif fmt == "xlsx" and view.facts is not None:
+        body = view.facts.xlsx()
+    elif fmt == "xlsx":
         buf = io.BytesIO()
         workbook(view.instance, view.roster).save(buf)
-        body: bytes | str = buf.getvalue()
+        body = buf.getvalue()
     elif fmt == "csv":
         body = roster_csv_text(view.instance, view.roster)
     else:
@@ -697,8 +736,10 @@ def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
     ) -> Response:
         return _doctor(request, view, doctor_id, s)
 
-    def export(fmt: str, view: PlanView = Depends(dep)) -> Response:
-        return export_response(view, fmt)
+    def export(
+        request: Request, fmt: str, view: PlanView = Depends(dep), s: Session = Depends(db)
+    ) -> Response:
+        return export_response(view, fmt, s, request.app.state.renders)
 
     router.add_api_route(prefix + "/kalender", calendar_page, methods=["GET"])
     router.add_api_route(prefix + "/uke", week_page, methods=["GET"])

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from roster.checker import check
 from roster.errors import InputError, Problem, problems_from_validation
@@ -440,12 +440,20 @@ def versions(s: Session, row: LegevaktRow) -> list[PublishedVersion]:
     )
 
 
-def version(s: Session, row: LegevaktRow, number: int) -> PublishedVersion:
-    found = s.scalar(
-        select(PublishedVersion).where(
-            PublishedVersion.legevakt_id == row.id, PublishedVersion.number == number
-        )
+def version(s: Session, row: LegevaktRow, number: int, light: bool = False) -> PublishedVersion:
+    """A version of the legevakt; `light`: its large texts (plan, roster, report, feed
+    state) are read only when used (pages that keep them in memory, web.facts)."""
+    query = select(PublishedVersion).where(
+        PublishedVersion.legevakt_id == row.id, PublishedVersion.number == number
     )
+    if light:
+        query = query.options(
+            defer(PublishedVersion.instance_yaml),
+            defer(PublishedVersion.roster),
+            defer(PublishedVersion.report),
+            defer(PublishedVersion.feed_state),
+        )
+    found = s.scalar(query)
     if found is None:
         raise not_found("Versjonen")
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,16 +247,22 @@ LEGEND = [
 ]
 
 
-def month_ctx(instance: Instance, roster: Roster, maned: str | None) -> dict[str, Any]:
+def month_ctx(
+    instance: Instance,
+    roster: Roster,
+    maned: str | None,
+    grids: Callable[[str], MonthGrid] | None = None,
+) -> dict[str, Any]:
     """What the month template (_month.html) needs for one month (the first when `maned` is
-    not one of the plan's months)."""
+    not one of the plan's months); `grids` gives a month's grid when it is kept elsewhere
+    (web.facts)."""
     months = months_of(instance)
     keys = [k for k, _ in months]
     key = maned if maned in keys else keys[0]
     i = keys.index(key)
     return {
         "months": months,
-        "grid": month_grid(instance, roster, key),
+        "grid": grids(key) if grids is not None else month_grid(instance, roster, key),
         "prev_key": keys[i - 1] if i > 0 else None,
         "next_key": keys[i + 1] if i + 1 < len(keys) else None,
         "weekdays": WEEKDAYS_SHORT,

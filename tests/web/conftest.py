@@ -119,6 +119,15 @@ def solve_small(app: Any, client: TestClient) -> int:
     return job_id
 
 
+def forget_rendered(app: Any) -> None:
+    """Drop the calendar and export bodies every process shares (web.renders), as if none
+    had been asked for yet."""
+    from web.renders import forget
+
+    with app.state.sessions() as s:
+        forget(s, app.state.renders)
+
+
 def assert_no_breaches(app: Any, job_id: int) -> None:
     """The oracle: the stored roster passes roster's checker with no breaches at all."""
     with app.state.sessions() as s:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from tests.web.conftest import assert_no_breaches
+from tests.web.conftest import assert_no_breaches, forget_rendered
 
 
 def publish_plan(app: Any, api: TestClient, **body: Any) -> int:
@@ -64,13 +64,13 @@ def test_feed_weak_etag_gives_304_without_rendering(
         first = anonymous.get(url)
         etag = first.headers["etag"]
         opaque = etag.removeprefix("W/")
-        app.state.feed_cache.clear()
+        forget_rendered(app)
 
         def no_rendering(*args: Any, **kw: Any) -> None:
             raise AssertionError("a 304 must not read the plan or render the calendar")
 
-        monkeypatch.setattr("web.feeds.feed_calendar", no_rendering)
-        monkeypatch.setattr("web.feeds.instance_from_text", no_rendering)
+        monkeypatch.setattr("web.renders.feed_calendar", no_rendering)
+        monkeypatch.setattr("web.renders.instance_from_text", no_rendering)
         for sent in (etag, opaque, f'"annen", W/{opaque}', f'W/{opaque} , "annen"', "*"):
             cached = anonymous.get(url, headers={"If-None-Match": sent})
             assert cached.status_code == 304, sent

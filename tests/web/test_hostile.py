@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from roster.formats import yamlio
 from tests.fuzz.budget import budget
 from tests.fuzz.corpus import STAFF_CSV, laughs_in_params, sheet_xml, with_sheet, zip_bomb
-from tests.web.conftest import solve_small
+from tests.web.conftest import forget_rendered, solve_small
 from web.models import LegevaktRow, PublishedVersion
 
 
@@ -174,7 +174,7 @@ def test_line_breaks_in_names_never_break_a_feed(
         assert broken != v.instance_yaml
         s.execute(update(PublishedVersion).values(instance_yaml=broken))
         s.commit()
-    app.state.feed_cache.clear()
+    forget_rendered(app)
     r = api.get(links["fv-01"])
     assert r.status_code == 200 and b"Svein \xc3\x85sheim" in r.content
 
@@ -187,8 +187,8 @@ def test_a_fault_in_a_feed_is_not_answered_as_not_found(
     def broken(*args: object) -> bytes:
         raise RuntimeError("en feil hos oss")
 
-    monkeypatch.setattr("web.feeds.feed_calendar", broken)
-    app.state.feed_cache.clear()
+    monkeypatch.setattr("web.renders.feed_calendar", broken)
+    forget_rendered(app)
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         r = anonymous.get(url)
     assert r.status_code == 500
