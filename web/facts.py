@@ -50,7 +50,8 @@ class Facts:
         self._lock = threading.Lock()
         self._done: dict[Any, Any] = {}
 
-    def _once(self, key: Any, make: Callable[[], T]) -> T:
+    def once(self, key: Any, make: Callable[[], T]) -> T:
+        """`make()` the first time `key` is asked for; the same value after."""
         with self._lock:  # one computation at a time per plan; the others wait and reuse it
             if key not in self._done:
                 self._done[key] = make()
@@ -59,16 +60,16 @@ class Facts:
 
     @property
     def holes(self) -> Any:
-        return self._once("holes", lambda: holes(self.instance, self.roster))
+        return self.once("holes", lambda: holes(self.instance, self.roster))
 
     @property
     def fairness(self) -> FairnessReport:
-        return self._once(
+        return self.once(
             "fairness", lambda: evaluate(self.instance, self.roster, basis_of(self.text))
         )
 
     def month_grid(self, month: str) -> views.MonthGrid:
-        return self._once(
+        return self.once(
             ("grid", month), lambda: views.month_grid(self.instance, self.roster, month)
         )
 
@@ -78,7 +79,7 @@ class Facts:
             workbook(self.instance, self.roster).save(buf)
             return buf.getvalue()
 
-        return self._once("xlsx", render)
+        return self.once("xlsx", render)
 
 
 class FactsCache:

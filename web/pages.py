@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -48,6 +48,8 @@ from web.facts import Facts, FactsCache
 from web.models import LegevaktRow, PublishedVersion, SolveJob
 from web.renders import Bodies, version_xlsx
 from web.security import safe_upload_name
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
@@ -497,6 +499,11 @@ class PlanView:
             return evaluate(self.instance, self.roster)
         return self.facts.fairness
 
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """`make()`, kept with the plan's facts when there are any (computed once per
+        process for an immutable plan)."""
+        return make() if self.facts is None else self.facts.once(key, make)
+
 
 def _planview(kind: str, title: str, base: str, row: LegevaktRow, facts: Facts) -> PlanView:
     return PlanView(
@@ -570,7 +577,7 @@ def _view_ctx(view: PlanView) -> dict[str, Any]:
         "instance": view.instance,
         "holes": view.facts.holes if view.facts else holes(view.instance, view.roster),
         "deviation_words": views.deviation_words(view.report.get("largest_deviation")),
-        "duty_count": views.duty_count(view.instance, view.roster),
+        "duty_count": view.once("duty_count", lambda: views.duty_count(view.instance, view.roster)),
         "months": views.months_of(view.instance),
     }
 
@@ -632,9 +639,11 @@ def _fairness(request: Request, view: PlanView) -> Response:
             "fairness": fairness,
             "words": fairness_view.fairness_words(fairness, stages),
             "kinds": fairness_view.kinds(view.instance),
-            "rows": fairness_view.doctor_rows(view.instance, fairness),
-            "bars": fairness_view.band_bars(view.instance, fairness),
-            "doctor_chart": views.doctor_chart(view.instance, fairness),
+            "rows": view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness)),
+            "bars": view.once("bars", lambda: fairness_view.band_bars(view.instance, fairness)),
+            "doctor_chart": view.once(
+                "doctor_chart", lambda: views.doctor_chart(view.instance, fairness)
+            ),
             "muni_chart": views.municipality_chart(fairness),
             "stage_lines": fairness_view.stage_lines(stages),
             "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
