@@ -1,6 +1,6 @@
 """Fixtures for the web app: an app on a throwaway SQLite file, a logged-in API client, a
-logged-in page client, a solved example plan, and a migrated database on SQLite and on
-PostgreSQL (`engine`, `session`)."""
+logged-in page client, a solved example plan, a published plan with a doctor then away (for
+re-planning), and a migrated database on SQLite and on PostgreSQL (`engine`, `session`)."""
 
 from __future__ import annotations
 
@@ -180,3 +180,32 @@ def doctor_client(app: Any, doctor_id: str, slug: str = "fjellvik") -> tuple[Tes
     r = client.get(f"/inn/{token}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/min-side"
     return client, page_csrf(client.get("/min-side").text)
+
+
+def solve_small_to_february(app: Any, api: TestClient) -> int:
+    """examples/small planned to the end of February 2027, solved and checked; the job id."""
+    api.post("/api/legevakter", json={"eksempel": "small"})
+    job_id = api.post("/api/legevakter/fjellvik/planer", json={"slutt": "2027-02-28"}).json()["id"]
+    app.state.runner.wait(job_id, timeout=120)
+    assert_no_breaches(app, job_id)
+    return int(job_id)
+
+
+def publish_then_send_away(api: TestClient, job_id: int) -> tuple[list[dict[str, str]], str]:
+    """Publish the plan as version 1, then give a doctor on duty after 16 February 2027 a
+    course from then to the month's end (in the plan file). Version 1's rows and the
+    doctor's id."""
+    assert api.post(f"/api/planer/{job_id}/publiser").json()["nummer"] == 1
+    v1: list[dict[str, str]] = api.get("/api/legevakter/fjellvik/versjoner/1").json()["rader"]
+    away = next(r for r in v1 if r["date"] >= "2027-02-16" and r["doctor_id"])["doctor_id"]
+    text = (
+        api.get("/api/legevakter/fjellvik")
+        .json()["yaml"]
+        .replace(
+            "absences:\n",
+            f"absences:\n- doctor: {away}\n  kind: course\n  start: 2027-02-16\n  end: 2027-02-28\n",
+            1,
+        )
+    )
+    assert api.put("/api/legevakter/fjellvik/planfil", json={"yaml": text}).status_code == 200
+    return v1, away

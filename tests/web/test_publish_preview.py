@@ -9,34 +9,24 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import assert_no_breaches, page_login
+from tests.web.conftest import (
+    assert_no_breaches,
+    page_login,
+    publish_then_send_away,
+    solve_small_to_february,
+)
 from web import notify, preview, store
 
 FREEZE = "2027-02-15"
 
 
 def test_replan_preview_per_doctor_then_doctors_are_told(app: Any, api: TestClient) -> None:
-    api.post("/api/legevakter", json={"eksempel": "small"})
-    first = api.post("/api/legevakter/fjellvik/planer", json={"slutt": "2027-02-28"}).json()["id"]
-    app.state.runner.wait(first, timeout=120)
-    assert_no_breaches(app, first)
+    first = solve_small_to_february(app, api)
     leader = TestClient(app)
     page_login(leader)
     page = leader.get(f"/planer/{first}").text
     assert 'id="forhandsvisning"' not in page  # nothing published yet: nothing to compare
-    assert api.post(f"/api/planer/{first}/publiser").json()["nummer"] == 1
-    v1 = api.get("/api/legevakter/fjellvik/versjoner/1").json()["rader"]
-    away = next(r for r in v1 if r["date"] >= "2027-02-16" and r["doctor_id"])["doctor_id"]
-    text = (
-        api.get("/api/legevakter/fjellvik")
-        .json()["yaml"]
-        .replace(
-            "absences:\n",
-            f"absences:\n- doctor: {away}\n  kind: course\n  start: 2027-02-16\n  end: 2027-02-28\n",
-            1,
-        )
-    )
-    assert api.put("/api/legevakter/fjellvik/planfil", json={"yaml": text}).status_code == 200
+    _, away = publish_then_send_away(api, first)
     r = api.post("/api/legevakter/fjellvik/planer", json={"fra_versjon": 1, "behold_for": FREEZE})
     second = r.json()["id"]
     app.state.runner.wait(second, timeout=120)

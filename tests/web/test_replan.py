@@ -6,7 +6,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import assert_no_breaches
+from tests.web.conftest import (
+    assert_no_breaches,
+    publish_then_send_away,
+    solve_small_to_february,
+)
 
 FREEZE = "2027-02-15"
 
@@ -14,23 +18,8 @@ FREEZE = "2027-02-15"
 def test_replan_keeps_duties_before_the_date_and_moves_the_absent_doctor(
     app: Any, api: TestClient
 ) -> None:
-    api.post("/api/legevakter", json={"eksempel": "small"})
-    first = api.post("/api/legevakter/fjellvik/planer", json={"slutt": "2027-02-28"}).json()["id"]
-    app.state.runner.wait(first, timeout=120)
-    assert_no_breaches(app, first)
-    assert api.post(f"/api/planer/{first}/publiser").json()["nummer"] == 1
-    v1 = api.get("/api/legevakter/fjellvik/versjoner/1").json()["rader"]
-    away = next(r for r in v1 if r["date"] >= "2027-02-16" and r["doctor_id"])["doctor_id"]
-    text = (
-        api.get("/api/legevakter/fjellvik")
-        .json()["yaml"]
-        .replace(
-            "absences:\n",
-            f"absences:\n- doctor: {away}\n  kind: course\n  start: 2027-02-16\n  end: 2027-02-28\n",
-            1,
-        )
-    )
-    assert api.put("/api/legevakter/fjellvik/planfil", json={"yaml": text}).status_code == 200
+    first = solve_small_to_february(app, api)
+    v1, away = publish_then_send_away(api, first)
 
     r = api.post("/api/legevakter/fjellvik/planer", json={"behold_for": FREEZE})
     assert r.status_code == 422  # keeping duties needs a version to keep them from
