@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,21 +84,59 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             launched.close()
 
 
+def xdist_worker() -> int | None:
+    """The number of this pytest-xdist worker (gw0 -> 0), or None in a plain pytest run.
+    `.ci/run` runs the suite on two workers; each has a database and a Redis of its own."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else None
+
+
+def free_port() -> int:
+    """A loopback port free at this moment (for servers that must be given a number; where
+    a server takes a bound socket, bind it yourself and hand it over instead)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """A new, empty database on the test PostgreSQL; returns its URL."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(server_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """URL of the PostgreSQL that .ci/run started (VAKTPLAN_TEST_POSTGRES_URL)."""
+    """URL of the PostgreSQL that .ci/run started (VAKTPLAN_TEST_POSTGRES_URL); under
+    pytest-xdist a fresh database of this worker's own on the same server."""
     url = os.environ.get("VAKTPLAN_TEST_POSTGRES_URL")
     if not url:
         _missing("PostgreSQL (VAKTPLAN_TEST_POSTGRES_URL)")
     assert url is not None
-    return url
+    worker = xdist_worker()
+    if worker is None:
+        return url
+    from sqlalchemy import make_url
+
+    return fresh_database(url, f"{make_url(url).database}_gw{worker}")
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """URL of the Redis that .ci/run started (VAKTPLAN_TEST_REDIS_URL), the Celery broker."""
+    """URL of the Redis that .ci/run started (VAKTPLAN_TEST_REDIS_URL), the Celery broker;
+    under pytest-xdist a logical database of this worker's own (1, 2, ...)."""
     url = os.environ.get("VAKTPLAN_TEST_REDIS_URL")
     if not url:
         _missing("Redis (VAKTPLAN_TEST_REDIS_URL)")
     assert url is not None
-    return url
+    worker = xdist_worker()
+    if worker is None:
+        return url
+    return f"{url.rsplit('/', 1)[0]}/{worker + 1}"

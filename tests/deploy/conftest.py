@@ -10,7 +10,8 @@ import pytest
 import redis
 from sqlalchemy import make_url
 
-from tests.deploy.cluster import PASSWORD, USER, Cluster, fresh_database
+from tests.conftest import fresh_database
+from tests.deploy.cluster import PASSWORD, USER, Cluster
 
 
 @pytest.fixture(scope="module")

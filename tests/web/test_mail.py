@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.e2e.conftest import free_port
+from tests.conftest import free_port
 from web.mail import SmtpSettings, send, smtp_from_env
 from web.qr import qr_svg
 
