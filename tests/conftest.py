@@ -33,6 +33,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_terminal_size_from_the_environment() -> Iterator[None]:
+    """The CLI prints its tables at a fixed wide width when its output is not a terminal,
+    unless COLUMNS says otherwise. pytest-xdist's workers inherit COLUMNS=80 (and a developer
+    may export it): without this the CLI tests would read narrowed, truncated tables."""
+    saved = {k: os.environ.pop(k) for k in ("COLUMNS", "LINES") if k in os.environ}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _cheap_password_hashing() -> Iterator[None]:
     """The same argon2, at its cheapest cost: the suite logs in a few hundred times and the
     default cost (0.1-0.4 s a hash on two busy cores) would spend minutes on it. Production
