@@ -55,6 +55,11 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 def in_office_hours(shift: Shift, rules: RuleBook) -> bool:
     """Inside ordinary office hours: a weekday (no holiday) within the practice day's hours."""
+    key = ("office_hours", shift.date, shift.day_kind, shift.t0, shift.t1)
+    return cached(rules, key, None, lambda: _in_office_hours(shift, rules))
+
+
+def _in_office_hours(shift: Shift, rules: RuleBook) -> bool:
     p = rules.params("rest", shift.date, RestParams)
     if shift.day_kind != DayKind.weekday or shift.date.weekday() not in p.practice_weekdays:
         return False
@@ -176,12 +181,18 @@ T = TypeVar("T")
 def memo(kind: str, doctor: Doctor, day: dt.date, rules: RuleBook, compute: Callable[[], T]) -> T:
     """A fact about the doctor on the date, computed once per rule book (the doctor object
     is kept with it, so a different doctor with the same id is never confused with it)."""
-    key = (kind, id(doctor), day)
+    return cached(rules, (kind, id(doctor), day), doctor, compute)
+
+
+def cached(rules: RuleBook, key: tuple[object, ...], owner: object, compute: Callable[[], T]) -> T:
+    """A value computed once per rule book under `key` (its first item names the fact); kept
+    with `owner`, the object it is about (None for facts of dates and shifts alone), and
+    served only to that same object."""
     hit = rules.memo.get(key)
-    if hit is not None and hit[0] is doctor:
+    if hit is not None and hit[0] is owner:
         return cast(T, hit[1])
     value = compute()
-    rules.memo[key] = (doctor, value)
+    rules.memo[key] = (owner, value)
     return value
 
 

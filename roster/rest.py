@@ -23,11 +23,11 @@ reports each clash once, naming both work periods with their dates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 from roster.calendar import OSLO, Shift, is_practice_day, to_minutes
-from roster.eligibility import absent_on, memo
+from roster.eligibility import absent_on, cached, memo
 from roster.model import Doctor, Mode
 from roster.rules import DayOffAfterNightParams, RestParams, RuleBook
 
@@ -35,10 +35,7 @@ from roster.rules import DayOffAfterNightParams, RestParams, RuleBook
 def rest_minutes(shift: Shift, rules: RuleBook) -> int:
     """Rest the duty's load requires before and after it (the most on any of its dates)."""
     key = ("rest_minutes", shift.mode, shift.dates)
-    hit = rules.memo.get(key)
-    if hit is None:
-        hit = rules.memo[key] = (None, _rest_minutes(shift, rules))
-    return cast(int, hit[1])
+    return cached(rules, key, None, lambda: _rest_minutes(shift, rules))
 
 
 def _rest_minutes(shift: Shift, rules: RuleBook) -> int:
@@ -94,10 +91,20 @@ def practice_day(doctor: Doctor, day: dt.date, rules: RuleBook) -> PracticeDay |
 
 
 def _practice_day(doctor: Doctor, day: dt.date, rules: RuleBook) -> PracticeDay | None:
-    if not doctor.has_practice_day:
+    if not doctor.has_practice_day or absent_on(doctor, day):
         return None
+    return office_day(day, rules)
+
+
+def office_day(day: dt.date, rules: RuleBook) -> PracticeDay | None:
+    """The practice day on this date of a doctor who has one and is not away that day: the
+    same for every such doctor (None on weekends and holidays)."""
+    return cached(rules, ("office_day", day), None, lambda: _office_day(day, rules))
+
+
+def _office_day(day: dt.date, rules: RuleBook) -> PracticeDay | None:
     p = rules.params("rest", day, RestParams)
-    if not is_practice_day(day, p.practice_weekdays) or absent_on(doctor, day):
+    if not is_practice_day(day, p.practice_weekdays):
         return None
     start = to_minutes(dt.datetime.combine(day, p.practice_start, tzinfo=OSLO))
     end = to_minutes(dt.datetime.combine(day, p.practice_end, tzinfo=OSLO))
@@ -118,17 +125,33 @@ class PracticeClash:
 
 def practice_clashes(doctor: Doctor, s: Shift, rules: RuleBook) -> list[PracticeClash]:
     """Every practice day too close to the duty, before or after it."""
+    return clashes_with(s, rules, lambda day: practice_day(doctor, day, rules))
+
+
+def days_around(s: Shift) -> tuple[dt.date, dt.date, dt.date, dt.date]:
+    """The dates whose practice day can clash with the duty: the day before it starts, the
+    day it starts, the day it ends and the day after."""
+    start_day, end_day = s.start.date(), s.end.date()
+    one = dt.timedelta(days=1)
+    return start_day - one, start_day, end_day, end_day + one
+
+
+def clashes_with(
+    s: Shift, rules: RuleBook, day_of: Callable[[dt.date], PracticeDay | None]
+) -> list[PracticeClash]:
+    """Every practice day (`day_of(date)`, asked only for `days_around(s)`) too close to
+    the duty, before or after it."""
     need = rest_minutes(s, rules)
     if need == 0:
         return []
     out: list[PracticeClash] = []
-    start_day, end_day = s.start.date(), s.end.date()
-    for day in (start_day - dt.timedelta(days=1), start_day):
-        pd = practice_day(doctor, day, rules)
+    before, start_day, end_day, after = days_around(s)
+    for day in (before, start_day):
+        pd = day_of(day)
         if pd is not None and pd.t0 < s.t0 and s.t0 - need < pd.t1 < s.t0:
             out.append(PracticeClash(pd, True, "rest", need, s.t0 - pd.t1))
-    for day in (end_day, end_day + dt.timedelta(days=1)):
-        pd = practice_day(doctor, day, rules)
+    for day in (end_day, after):
+        pd = day_of(day)
         if pd is None or not (pd.t0 < s.t1 + need and pd.t1 > s.t1):
             continue
         if s.t0 < pd.t1 and s.t1 > pd.t0 and day == s.date:
@@ -147,7 +170,12 @@ def practice_conflict(doctor: Doctor, s: Shift, rules: RuleBook) -> str | None:
     holds (for the solver, which leaves such a pair out), or None. A practice day that a
     night before could free (the day off after an on-site night) still counts here: the
     solver errs on the safe side, the checker knows the roster."""
-    for clash in practice_clashes(doctor, s, rules):
+    return first_conflict(practice_clashes(doctor, s, rules))
+
+
+def first_conflict(clashes: list[PracticeClash]) -> str | None:
+    """The rule the first clash that is not given off breaks, or None."""
+    for clash in clashes:
         if not clash.day_off:
             return clash.rule
     return None

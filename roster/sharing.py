@@ -11,25 +11,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from roster.calendar import Shift
-from roster.eligibility import (
-    absence_during,
-    competent_for,
-    courses_valid_for,
-    exempt,
-    exemption_rule,
-    in_pool,
-    outside_rota,
-)
+from roster.eligibility import exemption_rule
 from roster.instance import Instance
 from roster.model import (
-    ABSENCES_REDUCING_TARGET,
     Doctor,
     ExemptionKind,
     Period,
     Role,
     Scope,
 )
-from roster.rest import practice_conflict
+from roster.pairs import PairFacts, pair_facts
 
 #: Categories doctors count. Night, weekend, evening and big holiday count duties as lege i
 #: vakt; back-up duties (kompetansebakvakt) are a category of their own.
@@ -70,36 +61,6 @@ def in_category(shift: Shift, category: str) -> bool:
     if category not in CATEGORIES:
         raise ValueError(category)
     return category in categories_of(shift)
-
-
-def carry_reason(doctor: Doctor, shift: Shift, instance: Instance) -> str | None:
-    """Why the doctor's target has no part of this duty (a rule id), or None.
-
-    Like the solver's eligibility, except that holidays and courses keep the part: the doctor
-    takes it at another time."""
-    rules = instance.rules
-    if doctor.share <= 0:
-        return "share"
-    if not in_pool(doctor, shift):
-        return "pool"
-    rule = exempt(doctor, shift, rules)
-    if rule is not None:
-        return rule
-    if outside_rota(doctor, shift) is not None:
-        return "absence"
-    if any(a.kind in ABSENCES_REDUCING_TARGET for a in doctor.absences):
-        absence = absence_during(doctor, shift)
-        if absence is not None and absence.kind in ABSENCES_REDUCING_TARGET:
-            return "absence"
-    if not courses_valid_for(doctor, shift, rules):
-        return "courses_required"
-    if shift.role == Role.backup_competence:
-        if not competent_for(doctor, shift, rules):
-            return "competence_backup"
-    elif shift.role == Role.primary and not competent_for(doctor, shift, rules):
-        if not any(shift.type_id in t.covers for t in instance.shift_types):
-            return "competence_backup"
-    return practice_conflict(doctor, shift, rules)
 
 
 def _makeup_exemption(doctor: Doctor, shift: Shift, instance: Instance) -> bool:
@@ -156,18 +117,30 @@ def able(instance: Instance, doctors: Sequence[Doctor]) -> tuple[Pairs, Pairs]:
     `fairness.exemption_makeup`, neither do partial exemptions made up for); the second
     leaves out those days away and those exemptions, and is where the parts are taken."""
     makeup = instance.fairness.exemption_makeup
+    facts = _facts(instance, doctors)
     carries: Pairs = set()
     present: Pairs = set()
     for si, s in enumerate(instance.shifts):
         for di, d in enumerate(doctors):
-            reason = carry_reason(d, s, instance)
+            reason = facts.carry(di, si)
             if reason is None:
                 carries.add((di, si))
-                if absence_during(d, s) is None:
+                if not facts.away(di, si):
                     present.add((di, si))
             elif makeup and _makeup_exemption(d, s, instance):
                 carries.add((di, si))
     return carries, present
+
+
+def _facts(instance: Instance, doctors: Sequence[Doctor]) -> PairFacts:
+    """The instance's pair facts (built once), for its own doctors; another list of doctors
+    is judged pair by pair."""
+    facts = pair_facts(instance)
+    if len(doctors) == len(facts.doctors) and all(
+        a is b for a, b in zip(doctors, facts.doctors, strict=True)
+    ):
+        return facts
+    return PairFacts(instance, doctors)
 
 
 def groups_of(
@@ -176,7 +149,7 @@ def groups_of(
     """Duties grouped by who can take them (`able`)."""
     shifts = instance.shifts
     covered = covered_primaries(shifts)
-    rules = instance.rules
+    facts = _facts(instance, doctors)
     keyed: dict[tuple[object, ...], list[int]] = defaultdict(list)
     info: dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
     group_of_shift: dict[int, int] = {}
@@ -186,9 +159,7 @@ def groups_of(
             continue
         members = [di for di in range(len(doctors)) if (di, si) in able]
         not_alone = tuple(
-            di
-            for di in members
-            if s.role == Role.primary and not competent_for(doctors[di], s, rules)
+            di for di in members if s.role == Role.primary and not facts.competent(di, si)
         )
         key: tuple[object, ...] = (
             s.type_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -58,6 +58,11 @@ STATIC_RULES = frozenset(
 )
 
 
+def _sum(terms: Iterable[cp_model.LinearExprT]) -> cp_model.LinearExpr:
+    """A flat sum (Python's sum() nests one expression per term, slow on large models)."""
+    return cp_model.LinearExpr.sum(list(terms))
+
+
 def _enforced(ctx: BuildCtx, ct: cp_model.Constraint, group: str) -> None:
     ct.only_enforce_if(ctx.literal(group))
 
@@ -70,10 +75,10 @@ def build_coverage(ctx: BuildCtx) -> list[Penalty]:
         if s.needed_always:
             hole = ctx.model.new_int_var(0, s.doctors, f"hole[{s.id}]")
             ctx.holes[si] = hole
-            ctx.model.add(sum(vars_) + hole == s.doctors)
+            ctx.model.add(_sum(vars_) + hole == s.doctors)
             out.append(Penalty("coverage", f"hole[{s.id}]", hole))
         elif vars_:
-            ctx.model.add(sum(vars_) <= s.doctors)
+            ctx.model.add(_sum(vars_) <= s.doctors)
     return out
 
 
@@ -102,7 +107,7 @@ def _overlap_cliques(
 def build_one_at_a_time(ctx: BuildCtx) -> list[Penalty]:
     for items in ctx.by_doctor.values():
         for group in _overlap_cliques(ctx.shifts, items):
-            _enforced(ctx, ctx.model.add(sum(group) <= 1), "one_at_a_time")
+            _enforced(ctx, ctx.model.add(_sum(group) <= 1), "one_at_a_time")
     return []
 
 
@@ -154,21 +159,30 @@ def build_min_gap_days(ctx: BuildCtx) -> list[Penalty]:
     each starts as the previous ends (evening straight into night)."""
     rules = ctx.instance.rules
     ys = duty_days(ctx)
+    shifts = ctx.shifts
+    ordinal = [s.date.toordinal() for s in shifts]
+    gaps: dict[int, MinGapDaysParams] = {}  # per date: the same for every doctor
     for di, items in ctx.by_doctor.items():
         per_day: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
         for si, v in items:
-            per_day[ctx.shifts[si].date.toordinal()].append((si, v))
+            per_day[ordinal[si]].append((si, v))
+        y = ys[di]
         for day, day_items in per_day.items():
-            s0 = ctx.shifts[day_items[0][0]]
-            p = rules.params("min_gap_days", s0.date, MinGapDaysParams)
+            p = gaps.get(day)
+            if p is None:
+                p = gaps[day] = rules.params(
+                    "min_gap_days", shifts[day_items[0][0]].date, MinGapDaysParams
+                )
             if p.days == 0:
                 continue
-            window = [ys[di][day + k] for k in range(p.days) if day + k in ys[di]]
+            window = [y[day + k] for k in range(p.days) if day + k in y]
             if len(window) >= 2:
-                _enforced(ctx, ctx.model.add(sum(window) <= 1), "min_gap_days")
+                _enforced(ctx, ctx.model.add(_sum(window) <= 1), "min_gap_days")
             for i, (si, v) in enumerate(day_items):
                 for sj, w in day_items[i + 1 :]:
-                    a, b = sorted((ctx.shifts[si], ctx.shifts[sj]), key=lambda s: s.t0)
+                    a, b = shifts[si], shifts[sj]
+                    if b.t0 < a.t0:
+                        a, b = b, a
                     if a.t1 > b.t0:
                         continue  # overlapping: one_at_a_time
                     if p.allow_back_to_back and a.t1 == b.t0:
@@ -184,7 +198,7 @@ def _cap(ctx: BuildCtx, rule: str, pick: Callable[[Shift], bool]) -> None:
     for di, items in ctx.by_doctor.items():
         vs = [v for si, v in items if pick(ctx.shifts[si])]
         if len(vs) > p.max:
-            _enforced(ctx, ctx.model.add(sum(vs) <= p.max), f"{rule}:{ctx.doctors[di].id}")
+            _enforced(ctx, ctx.model.add(_sum(vs) <= p.max), f"{rule}:{ctx.doctors[di].id}")
 
 
 def build_max_nights(ctx: BuildCtx) -> list[Penalty]:
@@ -213,7 +227,7 @@ def build_max_duties_per_week(ctx: BuildCtx) -> list[Penalty]:
             cap = ctx.instance.rules.params("max_duties_per_week", day, MaxCountParams).max
             if cap is not None and len(vs) > cap:
                 name = f"max_duties_per_week:{ctx.doctors[di].id}"
-                _enforced(ctx, ctx.model.add(sum(vs) <= cap), name)
+                _enforced(ctx, ctx.model.add(_sum(vs) <= cap), name)
     return []
 
 
@@ -235,7 +249,7 @@ def build_max_weekends(ctx: BuildCtx) -> list[Penalty]:
             w = ctx.model.new_bool_var(f"weekend[{ctx.doctors[di].id},{key}]")
             ctx.model.add_max_equality(w, vs)
             ws.append(w)
-        _enforced(ctx, ctx.model.add(sum(ws) <= p.max), f"max_weekends:{ctx.doctors[di].id}")
+        _enforced(ctx, ctx.model.add(_sum(ws) <= p.max), f"max_weekends:{ctx.doctors[di].id}")
     return []
 
 
@@ -244,7 +258,7 @@ def build_fixed_shifts(ctx: BuildCtx) -> list[Penalty]:
         if d.fixed_shifts is None:
             continue
         vs = [v for _, v in ctx.by_doctor.get(di, [])]
-        _enforced(ctx, ctx.model.add(sum(vs) == d.fixed_shifts), f"fixed_shifts:{d.id}")
+        _enforced(ctx, ctx.model.add(_sum(vs) == d.fixed_shifts), f"fixed_shifts:{d.id}")
     return []
 
 
@@ -267,7 +281,7 @@ def build_competence_backup(ctx: BuildCtx) -> list[Penalty]:
                     covers[ti].append(si)
 
     def staffed(ti: int) -> cp_model.LinearExprT:
-        return sum(v for _, v in ctx.by_shift.get(ti, []))
+        return _sum(v for _, v in ctx.by_shift.get(ti, []))
 
     def need(si: int) -> list[cp_model.IntVar]:
         return [v for di, v in ctx.by_shift.get(si, []) if not ctx.competent[(di, si)]]
@@ -276,14 +290,14 @@ def build_competence_backup(ctx: BuildCtx) -> list[Penalty]:
         for v in need(si):
             cover = [staffed(ti) for ti in covered_by.get(si, [])]
             if cover:
-                _enforced(ctx, ctx.model.add(v <= sum(cover)), "competence_backup")
+                _enforced(ctx, ctx.model.add(v <= _sum(cover)), "competence_backup")
             else:
                 _enforced(ctx, ctx.model.add(v == 0), "competence_backup")
     for ti, _ in backups:
         if not ctx.by_shift.get(ti):
             continue
         needs = [v for si in covers.get(ti, []) for v in need(si)]
-        _enforced(ctx, ctx.model.add(staffed(ti) <= sum(needs)), "competence_backup")
+        _enforced(ctx, ctx.model.add(staffed(ti) <= _sum(needs)), "competence_backup")
     return []
 
 
@@ -320,7 +334,7 @@ def build_wishes(ctx: BuildCtx) -> list[Penalty]:
                 ]
                 continue
             met = ctx.model.new_bool_var(f"wish_met[{d.id},{k}]")
-            ctx.model.add(met <= sum(v for _, v in matching))
+            ctx.model.add(met <= _sum(v for _, v in matching))
             out.append(Penalty("wishes", f"want[{d.id},{k}]", 1 - met, w.weight))
     return out
 

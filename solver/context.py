@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from roster.calendar import Shift
-from roster.eligibility import competent_for, unavailable_reason
 from roster.instance import Instance
-from roster.model import Doctor, Role
-from roster.rest import practice_conflict
+from roster.model import Doctor
+from roster.pairs import pair_facts
 
 Pair = tuple[int, int]  # (doctor index, shift index)
 
@@ -55,26 +54,20 @@ class BuildCtx:
 
 
 def static_reason(ctx: BuildCtx, doctor: Doctor, shift: Shift) -> str | None:
-    """Why the pair can never be in a valid roster, or None (shared by variables and explanations)."""
-    rules = ctx.instance.rules
-    reason = unavailable_reason(doctor, shift, rules)
-    if reason is not None:
-        return reason
-    if shift.role == Role.backup_competence and not competent_for(doctor, shift, rules):
-        return "competence_backup"
-    if shift.role == Role.primary and not competent_for(doctor, shift, rules):
-        if not any(shift.type_id in t.covers for t in ctx.instance.shift_types):
-            return "competence_backup"
-    return practice_conflict(doctor, shift, rules)
+    """Why the pair can never be in a valid roster, or None (shared by variables and
+    explanations; roster.pairs)."""
+    di, si = ctx.doctor_index[doctor.id], ctx.shift_index[shift.id]
+    return pair_facts(ctx.instance).static(di, si)
 
 
 def create_variables(
     ctx: BuildCtx, extra_filter: Callable[[Doctor, Shift], bool] | None = None
 ) -> None:
     m = ctx.model
+    facts = pair_facts(ctx.instance)
     for si, s in enumerate(ctx.shifts):
         for di, d in enumerate(ctx.doctors):
-            reason = static_reason(ctx, d, s)
+            reason = facts.static(di, si)
             if reason is None and extra_filter is not None and not extra_filter(d, s):
                 reason = "frozen"
             if reason is not None:
@@ -84,7 +77,7 @@ def create_variables(
             ctx.x[(di, si)] = var
             ctx.by_shift[si].append((di, var))
             ctx.by_doctor[di].append((si, var))
-            ctx.competent[(di, si)] = competent_for(d, s, ctx.instance.rules)
+            ctx.competent[(di, si)] = facts.competent(di, si)
     for di in ctx.by_doctor:
         ctx.by_doctor[di].sort(
             key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id)

@@ -262,3 +262,41 @@ def lift(ctx: BuildCtx, goals: Goals, pairs: set[Pair], allowance: float) -> set
         if not moved:
             break
     return set(st.assigned)
+
+
+def keep_agreements(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> set[Pair]:
+    """Bring each doctor with an agreed number of duties (`fixed_shifts`) up to it: an empty
+    seat the doctor can take, else a duty passed from the doctor without an agreement who
+    is furthest above target, every rule kept and competence pairing untouched. The greedy
+    roster gives such a doctor duties like anyone else and can leave them short, and a
+    roster that breaks an agreement is not rule-clean. Bounded by the doctor's shifts."""
+    st = goals.state()
+    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        take(ctx, st, di, si)
+    caps = caps_of(ctx)
+    b = goals.b
+
+    def above(di: int) -> float:
+        d = ctx.doctors[di].id
+        return st.points[di] - b.points.get(d, float(st.points[di]))
+
+    for di, d in enumerate(ctx.doctors):
+        if d.fixed_shifts is None:
+            continue
+        for si, _ in ctx.by_doctor.get(di, []):
+            if len(st.duties[di]) >= d.fixed_shifts:
+                break
+            if (di, si) in st.assigned:
+                continue
+            s = ctx.shifts[si]
+            seated = [e for e, _ in ctx.by_shift.get(si, []) if (e, si) in st.assigned]
+            if s.needed_always and len(seated) < s.doctors:
+                if _can_take(ctx, di, si) and fits(ctx, st, di, si, caps):
+                    take(ctx, st, di, si)
+                continue
+            for e in sorted(seated, key=lambda e: (-above(e), e)):
+                if ctx.doctors[e].fixed_shifts is not None:
+                    continue
+                if _transferable(ctx, goals, st, e, di, si) and _try(ctx, st, caps, e, si, di):
+                    break
+    return set(st.assigned)

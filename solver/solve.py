@@ -138,9 +138,10 @@ class StagePlan:
 
 
 def _stages(
-    ctx: BuildCtx, penalties: dict[str, list[Penalty]], options: SolveOptions
+    ctx: BuildCtx, penalties: dict[str, list[Penalty]], options: SolveOptions, allowance: float
 ) -> list[StagePlan]:
-    """The stages in the order the legevakt configured (coverage always first)."""
+    """The stages in the order the legevakt configured (coverage always first); `allowance`
+    is the re-plan allowance (solver.start.replan_allowance) when re-planning."""
     b = fairness_basis(ctx)
     q = scale_for(ctx, b)
     fairness = ctx.instance.fairness
@@ -181,7 +182,6 @@ def _stages(
         # tolerance of what the plan can reach at best, before counts and the rest are
         # evened out among what changes anyway.
         previous = options.previous
-        allowance = replan_allowance(ctx, b, counts.value if counts is not None else 0.0, previous)
         made["changes"] = lambda: changes_stage(ctx, b, q, previous, allowance)
         order = ["coverage", "changes", *(n for n in order if n != "coverage")]
 
@@ -235,8 +235,11 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         counts.optimal,
         counts.exact,
     )
-    plans = _stages(ctx, penalties, options)
-    start = first_roster(ctx, options, Goals(ctx, b, counts))
+    allowance = 0.0
+    if options.previous is not None:
+        allowance = replan_allowance(ctx, b, counts.value, options.previous)
+    plans = _stages(ctx, penalties, options, allowance)
+    start = first_roster(ctx, options, Goals(ctx, b, counts), allowance)
     log.debug("first roster at %.1fs", time.monotonic() - started)
     if counts.counts and options.previous is None:  # a re-plan keeps what it can instead
         seconds = _pre_budget(options, REALIZE_SHARE, deadline, 0.3)

@@ -12,7 +12,7 @@ from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
 from solver.construct import Goals, construct, deviation
 from solver.context import BuildCtx, Pair
-from solver.moves import lift, rebalance
+from solver.moves import keep_agreements, lift, rebalance
 from solver.objectives import Stage, plan_distance
 from solver.plan import CountPlan
 from solver.polish import objective_value, polish
@@ -120,22 +120,23 @@ def replan_allowance(ctx: BuildCtx, b: Basis, best: float, previous: Roster) -> 
     where that was more. A re-plan never asks more of fairness than the plan it changes, so a
     plan made in a hurry is not torn up to even it out."""
     points: dict[str, int] = defaultdict(int)
+    kept: dict[str, int] = defaultdict(int)
     for di, si in kept_pairs(ctx, previous):
         points[ctx.doctors[di].id] += ctx.shifts[si].points
+        kept[ctx.doctors[di].id] += 1
     before: dict[str, int] = defaultdict(int)
     for a in previous.assignments:
         before[a.doctor_id] += 1
-    kept: dict[str, int] = defaultdict(int)
-    for di, _ in kept_pairs(ctx, previous):
-        kept[ctx.doctors[di].id] += 1
     alone = [d for d in b.compared if before[d] and kept[d] == before[d]]
     had = max((abs(points[d] - b.points[d]) for d in alone), default=0.0)
     return ctx.instance.fairness.replan_tolerance_points + max(best, had)
 
 
-def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int]:
+def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: float) -> list[int]:
     """A starting point for the search: when re-planning, the best start built from the
-    previous roster; else the greedy construction, rebalanced. Holes fill what is missing."""
+    previous roster (`allowance`: replan_allowance, computed once by the caller); else the
+    greedy construction, rebalanced. Agreed numbers of duties are then met where the rules
+    let them (solver.moves.keep_agreements). Holes fill what is missing."""
     b = goals.b
     if options.previous is not None:
         kept = kept_pairs(ctx, options.previous)
@@ -154,9 +155,6 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int
             construct(ctx, goals),
         ]
         candidates.append(rebalance(ctx, goals, candidates[1]))
-        allowance = replan_allowance(
-            ctx, b, goals.plan.value if goals.plan is not None else 0.0, options.previous
-        )
         candidates.append(lift(ctx, goals, candidates[0], allowance))
 
         def rank(c: set[Pair]) -> tuple[int, float, int, float]:
@@ -171,6 +169,7 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals) -> list[int
         pairs = min(candidates, key=rank)
     else:
         pairs = rebalance(ctx, goals, construct(ctx, goals))
+    pairs = keep_agreements(ctx, goals, pairs)
     solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
         solution[var.index] = 1 if pair in pairs else 0
