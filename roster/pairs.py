@@ -152,15 +152,15 @@ class FastPairFacts(PairFacts):
             if found is not None:
                 self._office_clash[si] = found
         self._out_of_pool: dict[str, frozenset[int]] = {}
-        self._rows: dict[int, _Row] = {}
+        self._rows: dict[int, Row] = {}
 
-    def _row(self, di: int) -> _Row:
+    def row(self, di: int) -> Row:
         row = self._rows.get(di)
         if row is None:
             row = self._rows[di] = self._make_row(di)
         return row
 
-    def _make_row(self, di: int) -> _Row:
+    def _make_row(self, di: int) -> Row:
         d, rules = self.doctors[di], self.rules
         pool = self._out_of_pool.get(d.municipality)
         if pool is None:
@@ -218,24 +218,24 @@ class FastPairFacts(PairFacts):
         carry = (
             reasons(reducing) if d.share > 0 else dict.fromkeys(range(len(self.shifts)), "share")
         )
-        return _Row(static, carry, frozenset(alone), frozenset(away))
+        return Row(static, carry, frozenset(alone), frozenset(away))
 
     def static(self, di: int, si: int) -> str | None:
-        return self._row(di).static.get(si)
+        return self.row(di).static.get(si)
 
     def carry(self, di: int, si: int) -> str | None:
-        return self._row(di).carry.get(si)
+        return self.row(di).carry.get(si)
 
     def competent(self, di: int, si: int) -> bool:
-        return si not in self._row(di).not_alone
+        return si not in self.row(di).not_alone
 
     def away(self, di: int, si: int) -> bool:
-        return si in self._row(di).away
+        return si in self.row(di).away
 
 
 @dataclass(frozen=True)
-class _Row:
-    """One doctor's answers: the reason per excluded shift (solver, targets), the shifts the
+class Row:
+    """One doctor's answers (read directly where every pair is asked): the reason per excluded shift (solver, targets), the shifts the
     doctor may not be alone on, and those an absence overlaps."""
 
     static: dict[int, str]

@@ -65,9 +65,11 @@ def create_variables(
 ) -> None:
     m = ctx.model
     facts = pair_facts(ctx.instance)
+    rows = [facts.row(di) for di in range(len(ctx.doctors))]
     for si, s in enumerate(ctx.shifts):
         for di, d in enumerate(ctx.doctors):
-            reason = facts.static(di, si)
+            row = rows[di]
+            reason = row.static.get(si)
             if reason is None and extra_filter is not None and not extra_filter(d, s):
                 reason = "frozen"
             if reason is not None:
@@ -77,7 +79,7 @@ def create_variables(
             ctx.x[(di, si)] = var
             ctx.by_shift[si].append((di, var))
             ctx.by_doctor[di].append((si, var))
-            ctx.competent[(di, si)] = facts.competent(di, si)
+            ctx.competent[(di, si)] = si not in row.not_alone
     for di in ctx.by_doctor:
         ctx.by_doctor[di].sort(
             key=lambda item: (ctx.shifts[item[0]].t0, ctx.shifts[item[0]].type_id)

@@ -4,6 +4,8 @@ kept (solver.construct's checks) and competence pairing untouched. Toward the co
 
 from __future__ import annotations
 
+import math
+import time
 from collections import defaultdict
 
 from roster.model import Role
@@ -53,13 +55,18 @@ class _Cost:
 
 
 def rebalance(
-    ctx: BuildCtx, goals: Goals, pairs: set[Pair], max_moves: int | None = None
+    ctx: BuildCtx,
+    goals: Goals,
+    pairs: set[Pair],
+    max_moves: int | None = None,
+    until: float = math.inf,
 ) -> set[Pair]:
     """Move single duties between doctors, or swap two, while that lowers the cost of both
     (away from the plan, counts outside their bands, points away from target) and every rule
     still holds. Only primary duties that need no back-up on either side move, so competence
     pairing is never touched. A quick local search that gives the CP-SAT search a fair
-    starting point."""
+    starting point. It stops early at `until` (time.monotonic()): a large plan's time limit
+    is kept, the roster stays rule-clean."""
     st = goals.state()
     for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
         take(ctx, st, di, si)
@@ -67,13 +74,15 @@ def rebalance(
     if goals.plan is not None:
         # With a count plan, the moves toward it are enough here: the targeted search that
         # follows (solver.solve._realize) does the rest far better than more moves would.
-        _follow_plan(ctx, goals, st, caps)
+        _follow_plan(ctx, goals, st, caps, until=until)
         return set(st.assigned)
     cost = _Cost(ctx, goals)
     if max_moves is None:  # bounded by the size of the plan, never by the clock
         max_moves = 50 * len(ctx.doctors)
     doctors = sorted(cost.bands)
     for _ in range(max_moves):
+        if time.monotonic() > until:
+            break
         order = sorted(doctors, key=lambda di: (-cost.of(st, di, {}, 0), di))
         if not _improve(ctx, st, cost, order, caps):
             break
@@ -81,7 +90,12 @@ def rebalance(
 
 
 def _follow_plan(
-    ctx: BuildCtx, goals: Goals, st: State, caps: dict[str, int | None], rounds: int = 20
+    ctx: BuildCtx,
+    goals: Goals,
+    st: State,
+    caps: dict[str, int | None],
+    rounds: int = 20,
+    until: float = math.inf,
 ) -> None:
     """Move duties of a cell from doctors above the count plan to doctors below it, and swap
     duties of two cells between two doctors who are over in one and under in the other,
@@ -91,6 +105,8 @@ def _follow_plan(
     assert plan is not None
     doctors = sorted(goals.targets)
     for _ in range(rounds):
+        if time.monotonic() > until:
+            return
         diff = {
             (di, ci): st.counts[di].get(f"cell:{ci}", 0) - plan.planned(di, ci)
             for di in doctors

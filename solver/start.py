@@ -138,6 +138,8 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
     greedy construction, rebalanced. Agreed numbers of duties are then met where the rules
     let them (solver.moves.keep_agreements). Holes fill what is missing."""
     b = goals.b
+    # The local search may use half of what is left: the search after it needs the rest.
+    until = time.monotonic() + 0.5 * max(0.0, ctx.deadline - time.monotonic())
     if options.previous is not None:
         kept = kept_pairs(ctx, options.previous)
         # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
@@ -154,7 +156,7 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
             construct(ctx, goals, kept, up_to),
             construct(ctx, goals),
         ]
-        candidates.append(rebalance(ctx, goals, candidates[1]))
+        candidates.append(rebalance(ctx, goals, candidates[1], until=until))
         candidates.append(lift(ctx, goals, candidates[0], allowance))
 
         def rank(c: set[Pair]) -> tuple[int, float, int, float]:
@@ -168,7 +170,7 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
         log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
         pairs = min(candidates, key=rank)
     else:
-        pairs = rebalance(ctx, goals, construct(ctx, goals))
+        pairs = rebalance(ctx, goals, construct(ctx, goals), until=until)
     pairs = keep_agreements(ctx, goals, pairs)
     solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
