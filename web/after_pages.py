@@ -31,6 +31,7 @@ from roster.offers import holders
 from web import after, links, notify, offers, period, store, views, wishes
 from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db, sign_in, sign_out
+from web.doctor_steps import Step, add_doctor_step, mailing
 from web.errors import AppError
 from web.mail import smtp_from_env
 from web.models import utcnow
@@ -171,31 +172,17 @@ def offer_duty(
     return redirect("/min-side#tilbud")
 
 
-@router.post("/min-side/tilbud/{offer_id}/ta")
-def take_offer(
-    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
-) -> Response:
-    offers.take(s, who.row, who.doctor_id, offer_id, smtp_from_env())
-    s.commit()
-    return redirect("/min-side#tilbud")
-
-
-@router.post("/min-side/tilbud/{offer_id}/avslaa")
-def decline_offer(
-    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
-) -> Response:
-    offers.decline(s, who.row, who.doctor_id, offer_id, smtp_from_env())
-    s.commit()
-    return redirect("/min-side#tilbud")
-
-
-@router.post("/min-side/tilbud/{offer_id}/trekk")
-def withdraw_offer(
-    offer_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
-) -> Response:
-    offers.withdraw(s, who.row, who.doctor_id, offer_id)
-    s.commit()
-    return redirect("/min-side#tilbud")
+#: What a doctor does with an offer, by the last part of its path: take one (from the board, or
+#: made to me), say no to one made to me, withdraw my own.
+OFFER_STEPS: tuple[tuple[str, str, Step], ...] = (
+    ("ta", "take_offer", mailing(offers.take)),
+    ("avslaa", "decline_offer", mailing(offers.decline)),
+    ("trekk", "withdraw_offer", offers.withdraw),
+)
+for _path, _name, _step in OFFER_STEPS:
+    add_doctor_step(
+        router, f"/min-side/tilbud/{{item_id}}/{_path}", _name, _step, "/min-side#tilbud"
+    )
 
 
 # --------------------------------------------------------------------------- the leader's side

@@ -16,6 +16,7 @@ from roster.glossary import ABSENCE_NO
 from web import store, wishes
 from web.access import DoctorAccess, LegevaktAccess, doctor_of, leads_legevakt
 from web.deps import check_csrf, db
+from web.doctor_steps import add_doctor_step
 from web.errors import AppError
 from web.mail import smtp_from_env
 from web.pages import redirect, render
@@ -76,13 +77,13 @@ async def doctor_wish_add(
     return redirect("/min-side/onsker?lagret=1")
 
 
-@router.post("/min-side/onsker/{request_id}/trekk")
-def doctor_wish_withdraw(
-    request_id: int, who: DoctorAccess = Depends(doctor_of), s: Session = Depends(db)
-) -> Response:
-    wishes.withdraw(s, who.row, who.doctor_id, request_id)
-    s.commit()
-    return redirect("/min-side/onsker")
+add_doctor_step(
+    router,
+    "/min-side/onsker/{item_id}/trekk",
+    "doctor_wish_withdraw",
+    wishes.withdraw,
+    "/min-side/onsker",
+)
 
 
 # --------------------------------------------------------------------------- the leader's side
