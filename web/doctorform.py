@@ -5,7 +5,7 @@ The form has the staff list's own columns, under the same Norwegian names (Ansat
 Fødselsdato, Andel, Kurs akuttmedisin …), and is read by the staff list's own reader
 (roster.formats.staff): one form is one row, so dates, shares, doctor types and
 municipalities are understood, and refused, exactly as in an uploaded list. The whole plan
-file is then checked as after every change (web.setup). A doctor's absences, exemptions and
+file is then checked as after every change (web.setupsave). A doctor's absences, exemptions and
 wishes stay when the doctor is changed; they are edited on the doctor's own page.
 """
 
@@ -27,7 +27,7 @@ from web.access import LegevaktAccess, leads_legevakt
 from web.deps import check_csrf, db
 from web.errors import not_found
 from web.pages import redirect, render
-from web.setup import FormError, save_change, setup_context
+from web.setupsave import FormError, save_change, setup_context
 from web.staffupload import still_named
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])

@@ -20,7 +20,7 @@ from web.access import Principal, administrator
 from web.deps import check_csrf, db
 from web.errors import AppError
 from web.pages import index_page, redirect
-from web.setup import FormError, validate
+from web.setupsave import FormError, validate
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 

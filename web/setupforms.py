@@ -30,7 +30,7 @@ from roster.glossary import (
     SCOPE_NO,
     WEEKDAY_NO,
 )
-from roster.model import StrictModel
+from roster.model import Role, StrictModel
 
 #: Every field of the plan file a form shows, as the leader reads it.
 LABELS: dict[str, str] = {
@@ -124,6 +124,9 @@ CHOICES: dict[str, Mapping[Any, str]] = {
     "BigHoliday": BIG_HOLIDAY_NO,
 }
 
+#: The fairness categories a leader weighs, and «every shift type».
+WEIGHT_NO = {**FAIRNESS_CATEGORY_NO, "types": "Hver vakttype"}
+
 
 def label(field: str | None) -> str:
     """«municipalities[2].population» -> «Innbyggere (kommune 3)»."""
@@ -180,6 +183,26 @@ def pick(form: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
+
+
+SHIFT_FIELDS = ("id", "label", "start", "end", "response_minutes", "doctors", "points")
+
+
+def shift_type_data(form: Any, old: str | None) -> dict[str, Any]:
+    """A shift type's form as the plan file's data (`old`: the id of the one changed)."""
+    data = pick(form, SHIFT_FIELDS)
+    if old:
+        data["id"] = old
+    for key in ("period", "role", "mode"):
+        if text(form, key):
+            data[key] = text(form, key)
+    data["days"] = values(form, "days")
+    if not checked(form, "pool_all"):
+        data["pool"] = values(form, "pool")
+    data["covers"] = (
+        values(form, "covers") if data.get("role") == Role.backup_competence.value else []
+    )
+    return data
 
 
 # --------------------------------------------------------------------------- rule parameters
