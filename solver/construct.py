@@ -10,6 +10,7 @@ and checks the same constraints the builders add, in their stricter solver form.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class State:
     total: int = 0
     counts: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     keys: list[tuple[str, ...]] = field(default_factory=list)  # per shift: what it counts toward
+    #: per doctor: (start, shift) of each duty, in order; with `longest` (the longest duty in
+    #: minutes) the rule checks look only at duties near in time
+    starts: dict[int, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    longest: int = 10**9
 
 
 def caps_of(ctx: BuildCtx) -> dict[str, int | None]:
@@ -72,7 +77,10 @@ def fits(ctx: BuildCtx, st: State, di: int, si: int, caps: dict[str, int | None]
         return False
     gap = rules.params("min_gap_days", s.date, MinGapDaysParams)
     day = s.date.toordinal()
-    for other in st.duties[di]:
+    starts = st.starts[di]
+    lo = bisect.bisect_left(starts, (s.t0 - _APART - st.longest, -1))
+    hi = bisect.bisect_left(starts, (s.t1 + _APART, -1))
+    for _, other in starts[lo:hi]:  # the others are too far apart to matter (below)
         u = ctx.shifts[other]
         if s.t0 - u.t1 >= _APART or u.t0 - s.t1 >= _APART:
             continue  # too far apart to overlap, to lack rest or to share a date
@@ -84,7 +92,8 @@ def fits(ctx: BuildCtx, st: State, di: int, si: int, caps: dict[str, int | None]
         if u.date == s.date and gap.days > 0:
             if not (gap.allow_back_to_back and (first.t1 == second.t0)):
                 return False
-    if gap.days > 1 and any(abs(day - other) < gap.days and other != day for other in st.days[di]):
+    days = st.days[di]
+    if gap.days > 1 and any(day + k in days or day - k in days for k in range(1, gap.days)):
         return False
     return True
 
@@ -92,6 +101,7 @@ def fits(ctx: BuildCtx, st: State, di: int, si: int, caps: dict[str, int | None]
 def take(ctx: BuildCtx, st: State, di: int, si: int) -> None:
     s = ctx.shifts[si]
     st.duties[di].append(si)
+    bisect.insort(st.starts[di], (s.t0, si))
     st.days[di].add(s.date.toordinal())
     st.points[di] += s.points
     st.total += s.points
@@ -140,6 +150,7 @@ class Goals:
                 seen[k] += 1
             self.before[si] = {k: seen[k] for k in self.keys[si]}
         self.total = dict(total)
+        self.longest = max((s.t1 - s.t0 for s in ctx.shifts), default=0)
         self.points = max(1, sum(s.points * s.doctors for s in ctx.shifts if s.needed_always))
         self.plan = plan
         self.covering: dict[int, list[int]] = defaultdict(list)  # primary -> its back-ups
@@ -148,7 +159,7 @@ class Goals:
                 self.covering[si].append(ti)
 
     def state(self) -> State:
-        return State(keys=self.keys)
+        return State(keys=self.keys, longest=self.longest)
 
     def behind(self, di: int, si: int, have: dict[str, int]) -> float:
         """How far behind the doctor is, at this duty's date, on the kinds of duty it is."""
@@ -272,6 +283,7 @@ def _backup_for(
 def drop(ctx: BuildCtx, st: State, di: int, si: int) -> None:
     s = ctx.shifts[si]
     st.duties[di].remove(si)
+    st.starts[di].remove((s.t0, si))
     st.days[di] = {ctx.shifts[o].date.toordinal() for o in st.duties[di]}
     st.points[di] -= s.points
     st.total -= s.points
