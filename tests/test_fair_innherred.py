@@ -127,6 +127,7 @@ def counts(roster_csv: Path) -> dict[str, dict[str, int]]:
     return out
 
 
+@pytest.mark.solo  # its fixture solves at the default wall-clock limit: needs the machine
 def test_like_doctors_count_alike_on_innherred_at_default_settings(published: Path) -> None:
     groups = like_groups()
     assert sum(len(g) for g in groups) >= 10, "the example has like doctors to compare"
@@ -171,6 +172,7 @@ def changed(before: Roster, after: Roster) -> int:
     return len(old - {(a.doctor_id, a.shift_id) for a in after.assignments})
 
 
+@pytest.mark.solo  # shares the published plan above
 def test_replan_a_sick_leave_changes_little(published: Path) -> None:
     inst = load_instance(INNHERRED / "instance.yaml")
     replan_sick_leave(inst, read_roster_csv(inst, published))
@@ -209,6 +211,7 @@ def replan_sick_leave(inst: Instance, before: Roster) -> None:
     assert kept_before <= {(a.doctor_id, a.shift_id) for a in result.roster.assignments}
 
 
+@pytest.mark.solo  # shares the published plan above
 def test_replan_a_new_doctor_from_a_date_changes_little(published: Path) -> None:
     inst = load_instance(INNHERRED / "instance.yaml")
     before = read_roster_csv(inst, published)
