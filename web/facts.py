@@ -47,7 +47,7 @@ class Facts:
         self.instance: Instance = instance_from_text(text)
         self.roster: Roster = roster_from_json(roster_json)
         self.report = report
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a part may use other parts
         self._done: dict[Any, Any] = {}
 
     def once(self, key: Any, make: Callable[[], T]) -> T:

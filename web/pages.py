@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from roster import fairness_view
@@ -596,10 +597,35 @@ def version_page(
     )
 
 
+def plan_part(
+    request: Request, view: PlanView, name: str, key: Any, make_ctx: Callable[[], dict[str, Any]]
+) -> Markup:
+    """The template `name` rendered from `make_ctx()`: the part of a page that follows from
+    the plan alone (no user, session or CSRF token), so it is rendered once per plan and
+    `key` (web.facts keeps it with the plan; access is still checked on every request)."""
+
+    def make() -> Markup:
+        template = request.app.state.templates.get_template(name)
+        return Markup(template.render(make_ctx()))
+
+    return view.once(("part", name, view.base, key), make)
+
+
+def _page(request: Request, view: PlanView, name: str, main: Markup, **ctx: Any) -> Response:
+    """A plan page: the page around a part rendered once (plan_part)."""
+    return render(request, name, {"view": view, "row": view.row, "main": main, **ctx})
+
+
 def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
-    grids = view.facts.month_grid if view.facts else None  # kept per process (web.facts)
-    month = views.month_ctx(view.instance, view.roster, maned, grids)
-    return render(request, "kalender.html", {**_view_ctx(view), **month})
+    keys = [k for k, _ in view.once("months", lambda: views.months_of(view.instance))]
+    key = maned if maned in keys else keys[0]  # only the plan's months are kept
+
+    def make_ctx() -> dict[str, Any]:
+        grids = view.facts.month_grid if view.facts else None  # kept per process (web.facts)
+        return {**_view_ctx(view), **views.month_ctx(view.instance, view.roster, key, grids)}
+
+    main = plan_part(request, view, "_kalender.html", key, make_ctx)
+    return _page(request, view, "kalender.html", main, grid_title=views.month_title(key))
 
 
 def _week(request: Request, view: PlanView, uke: str | None) -> Response:
@@ -629,27 +655,28 @@ def _week(request: Request, view: PlanView, uke: str | None) -> Response:
 
 
 def _fairness(request: Request, view: PlanView) -> Response:
+    main = plan_part(request, view, "_rettferdighet.html", None, lambda: _fairness_ctx(view))
+    return _page(request, view, "rettferdighet.html", main)
+
+
+def _fairness_ctx(view: PlanView) -> dict[str, Any]:
     fairness = view.fairness
     stages = view.report.get("stages", [])
-    return render(
-        request,
-        "rettferdighet.html",
-        {
-            **_view_ctx(view),
-            "fairness": fairness,
-            "words": fairness_view.fairness_words(fairness, stages),
-            "kinds": fairness_view.kinds(view.instance),
-            "rows": view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness)),
-            "bars": view.once("bars", lambda: fairness_view.band_bars(view.instance, fairness)),
-            "doctor_chart": view.once(
-                "doctor_chart", lambda: views.doctor_chart(view.instance, fairness)
-            ),
-            "muni_chart": views.municipality_chart(fairness),
-            "stage_lines": fairness_view.stage_lines(stages),
-            "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
-            "base": view.base,
-        },
-    )
+    return {
+        **_view_ctx(view),
+        "fairness": fairness,
+        "words": fairness_view.fairness_words(fairness, stages),
+        "kinds": fairness_view.kinds(view.instance),
+        "rows": view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness)),
+        "bars": view.once("bars", lambda: fairness_view.band_bars(view.instance, fairness)),
+        "doctor_chart": view.once(
+            "doctor_chart", lambda: views.doctor_chart(view.instance, fairness)
+        ),
+        "muni_chart": views.municipality_chart(fairness),
+        "stage_lines": fairness_view.stage_lines(stages),
+        "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
+        "base": view.base,
+    }
 
 
 def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Response:

@@ -176,6 +176,12 @@ class Days:
         return cell
 
 
+def month_title(key: str) -> str:
+    """'2027-03' -> 'Mars 2027'."""
+    year, month = (int(x) for x in key.split("-"))
+    return f"{MONTH_NO[month - 1].capitalize()} {year}"
+
+
 def month_grid(instance: Instance, roster: Roster, key: str) -> MonthGrid:
     year, month = (int(x) for x in key.split("-"))
     days = Days(instance, roster)
@@ -185,7 +191,7 @@ def month_grid(instance: Instance, roster: Roster, key: str) -> MonthGrid:
         weeks.append(
             Week(iso.year, iso.week, [days.cell(d) if d.month == month else None for d in week])
         )
-    return MonthGrid(key, f"{MONTH_NO[month - 1].capitalize()} {year}", weeks)
+    return MonthGrid(key, month_title(key), weeks)
 
 
 def weeks_of(instance: Instance) -> list[tuple[str, str]]:
