@@ -5,6 +5,7 @@ over roster.fairness's report."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -190,19 +191,100 @@ class StageLine:
     result: str
 
 
-def stage_lines(stages: Sequence[dict[str, Any]]) -> list[StageLine]:
-    """The solver's stages as sentences a leader reads."""
+@dataclass(frozen=True)
+class BandParts:
+    """What the categories stage's one value adds up, told apart from the finished plan:
+    doctors with a count outside its band (the ▲▼ in the tables), and duties on a big holiday
+    the doctor had last year (the rule big_holiday_rotation, which the stage weighs too)."""
+
+    doctors_outside: int
+    rotation: int
+
+
+def band_parts(rows: Sequence[DoctorRow], remarks: dict[str, Any] | None) -> BandParts:
+    """`rows`: doctor_rows of the plan; `remarks`: the checker's remark counts as stored in
+    a plan's report ({"count": …, "by_rule": {rule id: count}})."""
+    by_rule = (remarks or {}).get("by_rule", {})
+    return BandParts(
+        doctors_outside=sum(1 for r in rows if r.outside),
+        rotation=int(by_rule.get("big_holiday_rotation", 0)),
+    )
+
+
+def stage_lines(
+    stages: Sequence[dict[str, Any]], parts: BandParts | None = None
+) -> list[StageLine]:
+    """The solver's stages as sentences a leader reads; `parts` tells what the categories
+    stage's value is made of (without it, the value is named for both)."""
     out = []
     for s in stages:
         name, value, bound = s.get("stage", ""), s.get("value"), s.get("bound")
+        result = _result(name, value, bound)
+        if name == "categories" and value is not None and parts is not None:
+            result = categories_words(parts)
         out.append(
             StageLine(
                 STAGE_NO.get(name, name),
                 STAGE_STATUS_NO.get(s.get("status", ""), s.get("status", "")),
-                _result(name, value, bound),
+                result,
             )
         )
     return out
+
+
+def categories_words(parts: BandParts) -> str:
+    """«alle innenfor båndet», or how many doctors are not; the big-holiday rotation named
+    apart, since it is no count outside a band."""
+    n = parts.doctors_outside
+    text = (
+        "alle innenfor båndet"
+        if n == 0
+        else f"{n} {'lege' if n == 1 else 'leger'} med antall utenfor båndet"
+    )
+    if parts.rotation:
+        text += "; " + rotation_words(parts.rotation)
+    return text
+
+
+def rotation_words(duties: int) -> str:
+    """«2 vakter i jul, nyttår eller påske går til en lege som også hadde samme høytid i fjor»"""
+    return (
+        f"{duties} {'vakt' if duties == 1 else 'vakter'} i jul, nyttår eller påske går til en "
+        "lege som også hadde samme høytid i fjor"
+    )
+
+
+#: The lead sentence of the solver's note on counts it could not bring inside their bands
+#: (solver.explain.explain_bands); its number is the categories stage's value, which counts
+#: the big-holiday rotation too.
+BAND_NOTE = re.compile(
+    r"Reglene gjør at \d+ \(vektede\) vakter havner utenfor båndet rundt målet for noen "
+    r"leger: ingen plan kan gi alle likt antall\.\s*"
+)
+
+
+def plan_notes(notes: Sequence[str], parts: BandParts) -> list[str]:
+    """The notes stored with a plan as a page shows them: the solver's note on duties outside
+    the band says what the finished plan has (doctors outside their band, and the big-holiday
+    rotation named apart), not the stage's weighted sum of both."""
+    out = []
+    for note in notes:
+        found = BAND_NOTE.match(note)
+        if found is None:
+            out.append(note)
+            continue
+        if parts.doctors_outside:
+            n = parts.doctors_outside
+            out.append(
+                f"Reglene gjør at {n} {'lege' if n == 1 else 'leger'} får antall utenfor "
+                "båndet rundt målet: ingen plan kan gi alle likt antall. " + note[found.end() :]
+            )
+        if parts.rotation:
+            out.append(
+                rotation_words(parts.rotation) + ": det er et ønske, og planleggeren veier "
+                "det mot like antall for alle."
+            )
+    return [n.strip() for n in out]
 
 
 def _result(name: str, value: float | None, bound: float | None) -> str:
@@ -214,7 +296,8 @@ def _result(name: str, value: float | None, bound: float | None) -> str:
         return (
             "alle innenfor båndet"
             if value == 0
-            else f"{number_no(value, 0)} (vektede) vakter utenfor båndet"
+            else f"{number_no(value, 0)} (vektet sum av antall utenfor båndet og store "
+            "høytider som i fjor)"
         )
     if name in ("total", "municipalities"):
         text = f"største avvik {spread_no(value)} poeng"

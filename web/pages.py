@@ -662,18 +662,21 @@ def _fairness(request: Request, view: PlanView) -> Response:
 def _fairness_ctx(view: PlanView) -> dict[str, Any]:
     fairness = view.fairness
     stages = view.report.get("stages", [])
+    rows = view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness))
+    parts = fairness_view.band_parts(rows, view.report.get("remarks"))
     return {
         **_view_ctx(view),
         "fairness": fairness,
         "words": fairness_view.fairness_words(fairness, stages),
+        "notes": fairness_view.plan_notes(view.report.get("notes", []), parts),
         "kinds": fairness_view.kinds(view.instance),
-        "rows": view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness)),
+        "rows": rows,
         "bars": view.once("bars", lambda: fairness_view.band_bars(view.instance, fairness)),
         "doctor_chart": view.once(
             "doctor_chart", lambda: views.doctor_chart(view.instance, fairness)
         ),
         "muni_chart": views.municipality_chart(fairness),
-        "stage_lines": fairness_view.stage_lines(stages),
+        "stage_lines": fairness_view.stage_lines(stages, parts),
         "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
         "base": view.base,
     }
