@@ -500,7 +500,7 @@ class PlanView:
             return evaluate(self.instance, self.roster)
         return self.facts.fairness
 
-    def once(self, key: str, make: Callable[[], T]) -> T:
+    def once(self, key: Any, make: Callable[[], T]) -> T:
         """`make()`, kept with the plan's facts when there are any (computed once per
         process for an immutable plan)."""
         return make() if self.facts is None else self.facts.once(key, make)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import USER, PASSWORD, page_csrf, publish_small
+from tests.web.conftest import PASSWORD, USER, page_csrf, publish_small
 
 KARI, KARI_PASSWORD = "kari", "fjellviks-leders-passord"
 OTHER, OTHER_PASSWORD = "annen", "annen-leders-passord"
