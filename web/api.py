@@ -30,7 +30,8 @@ from web.deps import Settings, check_csrf, db, settings, sign_in, sign_out
 from web.deps import login as login_check
 from web.errors import AppError
 from web.models import FeedToken, LegevaktRow, PublishedVersion, SolveJob, utcnow
-from web.pages import _job_view, _read_upload, _version_view, export_response
+from web.pages import _read_upload
+from web.plan_pages import _job_view, _version_view, export_response
 
 
 class Problem(BaseModel):

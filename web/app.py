@@ -230,12 +230,14 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         after_pages,
         api,
         doctor_account,
+        doctor_edit_pages,
         doctorform,
         feeds,
         help,
         move_pages,
         newlegevakt,
         pages,
+        plan_pages,
         setup,
         wish_pages,
     )
@@ -247,6 +249,8 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
     app.include_router(admin.pages)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(plan_pages.router)
+    app.include_router(doctor_edit_pages.router)
     app.include_router(after_pages.router)
     app.include_router(wish_pages.router)
     app.include_router(doctor_account.router)

@@ -1,5 +1,5 @@
 """The calendar and fairness pages of a plan: their plan part (the month grid, the fairness
-tables and charts) is rendered once per plan and month (web.pages.plan_part), while who may
+tables and charts) is rendered once per plan and month (web.plan_pages.plan_part), while who may
 see it and the page around it (the user's name, the CSRF token) stay per request."""
 
 from __future__ import annotations

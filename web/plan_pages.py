@@ -1,0 +1,382 @@
+"""The pages of one plan: a draft from a solve (/planer/{job_id}) or a published version
+(/legevakter/{slug}/versjoner/{number}), with its calendar, week, fairness and doctor pages
+and its exports. `PlanView` is the immutable plan a page shows; what is computed from it is
+kept once per process (web.facts), and so is the part of the calendar and fairness pages
+that follows from the plan alone (`plan_part`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from roster import fairness_view
+from roster.calendar import OSLO
+from roster.fairness import FairnessReport, evaluate
+from roster.formats.exchange import Roster, holes, roster_csv_text
+from roster.formats.exports import month_html, workbook
+from roster.glossary import COST_KEY_NO, DOCTOR_KIND_NO
+from roster.instance import Instance
+from web import preview, store, views
+from web.access import JobAccess, LegevaktAccess, leads_job, leads_legevakt
+from web.deps import check_csrf, db
+from web.errors import AppError, not_found
+from web.facts import Facts, FactsCache
+from web.models import LegevaktRow, PublishedVersion, SolveJob
+from web.pages import redirect, render
+from web.renders import Bodies, version_xlsx
+
+T = TypeVar("T")
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+@router.get("/planer/{job_id}")
+def plan_page(
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
+) -> Response:
+    job, row = ja.job, ja.row
+    if job.status != "done":
+        return render(request, "progress.html", {"row": row, "job": job})
+    view = _job_view(s, job)
+    published = store.published_as(s, job)
+    last = None if published else store.latest_version(s, row.id)
+    ctx = {**_view_ctx(view), "publish_problems": [], "published": published, "last": last}
+    if last is not None:  # a re-plan: what publishing it changes, per doctor
+        old = (store.instance_from_text(last.instance_yaml), store.roster_from_json(last.roster))
+        ctx["preview"] = preview.doctor_changes(*old, view.instance, view.roster)
+    return render(request, "plan.html", ctx)
+
+
+@router.post("/planer/{job_id}/avbryt")
+def cancel(
+    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
+) -> Response:
+    if store.cancel_job(s, ja.job, ja.user.username):
+        request.app.state.runner.cancel(ja.job.id)
+    return redirect(f"/planer/{ja.job.id}")
+
+
+@router.post("/planer/{job_id}/publiser")
+def publish(ja: JobAccess = Depends(leads_job), s: Session = Depends(db)) -> Response:
+    v = store.publish(s, ja.job, ja.user.username)
+    return redirect(f"/legevakter/{ja.row.slug}/versjoner/{v.number}")
+
+
+@dataclass
+class PlanView:
+    kind: str  # "plan" (a draft from a solve) or "versjon" (published, immutable)
+    title: str
+    base: str
+    row: LegevaktRow
+    instance: Instance
+    roster: Roster
+    report: dict[str, Any]
+    job: SolveJob | None = None
+    version: PublishedVersion | None = None
+    #: What is computed from the plan, once per process (web.facts): holes, fairness …
+    facts: Facts | None = None
+
+    @property
+    def fairness(self) -> FairnessReport:
+        if self.facts is None:
+            return evaluate(self.instance, self.roster)
+        return self.facts.fairness
+
+    def once(self, key: Any, make: Callable[[], T]) -> T:
+        """`make()`, kept with the plan's facts when there are any (computed once per
+        process for an immutable plan)."""
+        return make() if self.facts is None else self.facts.once(key, make)
+
+
+def _planview(kind: str, title: str, base: str, row: LegevaktRow, facts: Facts) -> PlanView:
+    return PlanView(
+        kind=kind,
+        title=title,
+        base=base,
+        row=row,
+        instance=facts.instance,
+        roster=facts.roster,
+        report=facts.report,
+        facts=facts,
+    )
+
+
+def _job_view(s: Session, job: SolveJob, cache: FactsCache | None = None) -> PlanView:
+    if job.status != "done" or job.roster is None:
+        raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
+    row = s.get(LegevaktRow, job.legevakt_id)
+    assert row is not None
+    published = store.published_as(s, job)
+    title = (
+        f"Plan {job.id}, publisert som versjon {published.number}"
+        if published
+        else f"Utkast (plan {job.id})"
+    )
+    roster = job.roster
+
+    def load() -> Facts:
+        return Facts(job.instance_yaml, roster, job.report or {})
+
+    facts = cache.get(("plan", job.id), load) if cache is not None else load()
+    view = _planview("plan", title, f"/planer/{job.id}", row, facts)
+    view.job = job
+    return view
+
+
+def _version_view(
+    s: Session, row: LegevaktRow, number: int, cache: FactsCache | None = None
+) -> PlanView:
+    v = store.version(s, row, number, light=True)  # the texts are read only when not cached
+
+    def load() -> Facts:
+        return Facts(v.instance_yaml, v.roster, v.report or {})
+
+    facts = cache.get(("versjon", v.id), load) if cache is not None else load()
+    base = f"/legevakter/{row.slug}/versjoner/{v.number}"
+    view = _planview("versjon", f"Publisert versjon {v.number}", base, row, facts)
+    view.version = v
+    return view
+
+
+def job_view(
+    request: Request, s: Session = Depends(db), ja: JobAccess = Depends(leads_job)
+) -> PlanView:
+    return _job_view(s, ja.job, request.app.state.facts)
+
+
+def version_view(
+    request: Request,
+    number: int,
+    s: Session = Depends(db),
+    lv: LegevaktAccess = Depends(leads_legevakt),
+) -> PlanView:
+    return _version_view(s, lv.row, number, request.app.state.facts)
+
+
+def _view_ctx(view: PlanView) -> dict[str, Any]:
+    return {
+        "view": view,
+        "row": view.row,
+        "instance": view.instance,
+        "holes": view.facts.holes if view.facts else holes(view.instance, view.roster),
+        "deviation_words": views.deviation_words(view.report.get("largest_deviation")),
+        "duty_count": view.once("duty_count", lambda: views.duty_count(view.instance, view.roster)),
+        "months": views.months_of(view.instance),
+    }
+
+
+@router.get("/legevakter/{slug}/versjoner/{number}")
+def version_page(
+    request: Request, view: PlanView = Depends(version_view), s: Session = Depends(db)
+) -> Response:
+    assert view.version is not None
+    versions = store.versions(s, view.row)
+    prev = store.previous_version(s, view.version)
+    return render(
+        request,
+        "plan.html",
+        {**_view_ctx(view), "versions": versions, "prev": prev, "publish_problems": []},
+    )
+
+
+def plan_part(
+    request: Request, view: PlanView, name: str, key: Any, make_ctx: Callable[[], dict[str, Any]]
+) -> Markup:
+    """The template `name` rendered from `make_ctx()`: the part of a page that follows from
+    the plan alone (no user, session or CSRF token), so it is rendered once per plan and
+    `key` (web.facts keeps it with the plan; access is still checked on every request)."""
+
+    def make() -> Markup:
+        template = request.app.state.templates.get_template(name)
+        return Markup(template.render(make_ctx()))
+
+    return view.once(("part", name, view.base, key), make)
+
+
+def _page(request: Request, view: PlanView, name: str, main: Markup, **ctx: Any) -> Response:
+    """A plan page: the page around a part rendered once (plan_part)."""
+    return render(request, name, {"view": view, "row": view.row, "main": main, **ctx})
+
+
+def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
+    keys = [k for k, _ in view.once("months", lambda: views.months_of(view.instance))]
+    key = maned if maned in keys else keys[0]  # only the plan's months are kept
+
+    def make_ctx() -> dict[str, Any]:
+        grids = view.facts.month_grid if view.facts else None  # kept per process (web.facts)
+        return {**_view_ctx(view), **views.month_ctx(view.instance, view.roster, key, grids)}
+
+    main = plan_part(request, view, "_kalender.html", key, make_ctx)
+    return _page(request, view, "kalender.html", main, grid_title=views.month_title(key))
+
+
+def _week(request: Request, view: PlanView, uke: str | None) -> Response:
+    weeks = views.weeks_of(view.instance)
+    keys = [k for k, _ in weeks]
+    this_week = views.week_of(dt.date.today())  # the web app has a clock; the core does not
+    key = uke if uke in keys else this_week if this_week in keys else keys[0]
+    i = keys.index(key)
+    week = views.week_view(view.instance, view.roster, key)
+    monday = week.days[0]
+    assert monday is not None
+    in_plan = next((c.date for c in week.days if c and c.in_plan), monday.date)
+    return render(
+        request,
+        "uke.html",
+        {
+            **_view_ctx(view),
+            "week": week,
+            "weeks": weeks,
+            "prev_key": keys[i - 1] if i > 0 else None,
+            "next_key": keys[i + 1] if i + 1 < len(keys) else None,
+            "month_key": f"{in_plan.year:04d}-{in_plan.month:02d}",
+            "legend": views.LEGEND,
+            "codes": views.chip_codes(view.instance),
+        },
+    )
+
+
+def _fairness(request: Request, view: PlanView) -> Response:
+    main = plan_part(request, view, "_rettferdighet.html", None, lambda: _fairness_ctx(view))
+    return _page(request, view, "rettferdighet.html", main)
+
+
+def _fairness_ctx(view: PlanView) -> dict[str, Any]:
+    fairness = view.fairness
+    stages = view.report.get("stages", [])
+    rows = view.once("rows", lambda: fairness_view.doctor_rows(view.instance, fairness))
+    parts = fairness_view.band_parts(rows, view.report.get("remarks"))
+    return {
+        **_view_ctx(view),
+        "fairness": fairness,
+        "words": fairness_view.fairness_words(fairness, stages),
+        "notes": fairness_view.plan_notes(view.report.get("notes", []), parts),
+        "kinds": fairness_view.kinds(view.instance),
+        "rows": rows,
+        "bars": view.once("bars", lambda: fairness_view.band_bars(view.instance, fairness)),
+        "doctor_chart": view.once(
+            "doctor_chart", lambda: views.doctor_chart(view.instance, fairness)
+        ),
+        "muni_chart": views.municipality_chart(fairness),
+        "stage_lines": fairness_view.stage_lines(stages, parts),
+        "cost_key_no": COST_KEY_NO[view.instance.legevakt.cost_key],
+        "base": view.base,
+    }
+
+
+def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Response:
+    if not view.instance.has_doctor(doctor_id):
+        raise not_found("Legen")
+    doctor = view.instance.doctor(doctor_id)
+    fairness = view.fairness
+    load = next(d for d in fairness.doctors if d.doctor_id == doctor_id)
+    token = store.active_token(s, view.row.id, doctor_id)
+    feed_url = str(request.url_for("feed", token=token.token)) if token else None
+    return render(
+        request,
+        "lege.html",
+        {
+            **_view_ctx(view),
+            "doctor": doctor,
+            "load": load,
+            "counts": fairness_view.doctor_counts(view.instance, load),
+            "duties": views.duties_of(view.instance, view.roster, doctor_id),
+            "feed_url": feed_url,
+            "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
+            if feed_url
+            else None,
+            "muni": {m.id: m.name for m in view.instance.legevakt.municipalities}.get(
+                doctor.municipality, doctor.municipality
+            ),
+            "kind_no": DOCTOR_KIND_NO,
+            "back": request.url.path,
+        },
+    )
+
+
+EXPORTS: dict[str, tuple[str, str]] = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "vaktplan.xlsx"),
+    "csv": ("text/csv; charset=utf-8", "roster.csv"),
+    "html": ("text/html; charset=utf-8", ""),
+}
+
+
+def edition_words(view: PlanView) -> str:
+    """Which plan a printout is: «Versjon 2, publisert 3. desember 2026» or the draft."""
+    if view.version is not None:
+        at = view.version.published_at.astimezone(OSLO).date()
+        return f"Versjon {view.version.number}, publisert {views.date_no(at)}"
+    assert view.job is not None
+    return f"{view.title}, ikke publisert" if view.title.startswith("Utkast") else view.title
+
+
+def export_response(
+    view: PlanView, fmt: str, s: Session | None = None, bodies: Bodies | None = None
+) -> Response:
+    if fmt not in EXPORTS:
+        raise not_found("Eksportformatet")
+    media, filename = EXPORTS[fmt]
+    body: bytes | str
+    if fmt == "xlsx" and view.version is not None and s is not None and bodies is not None:
+        body = version_xlsx(s, bodies, view.version)  # made once, for every web process
+    elif fmt == "xlsx" and view.facts is not None:
+        body = view.facts.xlsx()
+    elif fmt == "xlsx":
+        buf = io.BytesIO()
+        workbook(view.instance, view.roster).save(buf)
+        body = buf.getvalue()
+    elif fmt == "csv":
+        body = roster_csv_text(view.instance, view.roster)
+    else:
+        body = month_html(view.instance, view.roster, edition_words(view))
+    headers = {}
+    if filename:
+        number = view.version.number if view.version else view.job.id if view.job else 0
+        stem = f"{view.row.slug}-{view.kind}-{number}"  # e.g. innherred-versjon-2.xlsx
+        ext = filename.rsplit(".", 1)[1]
+        headers["Content-Disposition"] = f'attachment; filename="{quote(stem)}.{ext}"'
+    return Response(content=body, media_type=media, headers=headers)
+
+
+def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
+    def calendar_page(
+        request: Request, maned: str | None = None, view: PlanView = Depends(dep)
+    ) -> Response:
+        return _calendar(request, view, maned)
+
+    def week_page(
+        request: Request, uke: str | None = None, view: PlanView = Depends(dep)
+    ) -> Response:
+        return _week(request, view, uke)
+
+    def fairness_page(request: Request, view: PlanView = Depends(dep)) -> Response:
+        return _fairness(request, view)
+
+    def doctor_page(
+        request: Request, doctor_id: str, view: PlanView = Depends(dep), s: Session = Depends(db)
+    ) -> Response:
+        return _doctor(request, view, doctor_id, s)
+
+    def export(
+        request: Request, fmt: str, view: PlanView = Depends(dep), s: Session = Depends(db)
+    ) -> Response:
+        return export_response(view, fmt, s, request.app.state.renders)
+
+    router.add_api_route(prefix + "/kalender", calendar_page, methods=["GET"])
+    router.add_api_route(prefix + "/uke", week_page, methods=["GET"])
+    router.add_api_route(prefix + "/rettferdighet", fairness_page, methods=["GET"])
+    router.add_api_route(prefix + "/leger/{doctor_id}", doctor_page, methods=["GET"])
+    router.add_api_route(prefix + "/eksport.{fmt}", export, methods=["GET"])
+
+
+_register("/planer/{job_id}", job_view)
+_register("/legevakter/{slug}/versjoner/{number}", version_view)
