@@ -255,8 +255,9 @@ def rotation_words(duties: int) -> str:
 
 
 #: The lead sentence of the solver's note on counts it could not bring inside their bands
-#: (solver.explain.explain_bands); its number is the categories stage's value, which counts
-#: the big-holiday rotation too.
+#: (solver.explain.explain_bands). Its number is the weighted duties outside the bands; in
+#: plans solved before 2026-12-01 it was the categories stage's whole value, which counted
+#: the big-holiday rotation too. Pages word it from the finished plan either way.
 BAND_NOTE = re.compile(
     r"Reglene gjør at \d+ \(vektede\) vakter havner utenfor båndet rundt målet for noen "
     r"leger: ingen plan kan gi alle likt antall\.\s*"

@@ -43,6 +43,9 @@ class Stage:
     done_at: int | None = None
     #: Held at its value for the stages after (default: the measure, or the objective).
     hold: cp_model.LinearExprT | None = None
+    #: The part of the value a rule may be named for when the stage is proven at its best
+    #: (categories: the duties outside the bands alone, not the big-holiday rotation).
+    explained: cp_model.IntVar | None = None
 
     def value_in(self, solution: Sequence[int], objective: float) -> float:
         """The stage's value in a solution (objective units)."""
@@ -274,14 +277,14 @@ def categories_stage(
         extra = ctx.model.new_int_var(0, max(c.proto.domain[-1], t.hi), f"beyond[{name}]")
         ctx.model.add(extra >= out - 1)
         terms.append(t.weight * (out + BAND_ESCALATION * extra))
-    terms.extend(p.weight * p.expr for p in rotation)
-    ub = sum(
+    band_ub = sum(
         t.weight * (1 + BAND_ESCALATION) * len(ctx.shifts) for t in band_terms(ctx, b, weights)
     )
-    ub += sum(p.weight for p in rotation)
-    outside = ctx.model.new_int_var(0, ub, "outside_bands")
-    ctx.model.add(outside == cp_model.LinearExpr.sum(terms))
-    return Stage("categories", outside, 1, bound=0.0)
+    bands = ctx.model.new_int_var(0, band_ub, "outside_bands_only")
+    ctx.model.add(bands == cp_model.LinearExpr.sum(terms))
+    outside = ctx.model.new_int_var(0, band_ub + sum(p.weight for p in rotation), "outside_bands")
+    ctx.model.add(outside == bands + cp_model.LinearExpr.sum([p.weight * p.expr for p in rotation]))
+    return Stage("categories", outside, 1, bound=0.0, explained=bands)
 
 
 def municipalities_stage(ctx: BuildCtx, b: Basis, q: int) -> Stage:

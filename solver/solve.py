@@ -298,12 +298,16 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
                 ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
             if plan.name == "categories":
                 ctx.bands_kept = out.value == 0  # type: ignore[attr-defined]
-                if out.value > 0 and status == "optimal":
+                # Only duties outside the bands are explained by rules; the big-holiday
+                # rotation in the same value is a wish weighed against them.
+                part = stage.explained
+                outside = out.value if part is None else out.solution[part.index]
+                if outside > 0 and status == "optimal":
                     from solver.explain import explain_bands
 
                     seconds = min(EXPLAIN_SECONDS, 0.1 * options.time_limit)
                     result.notes += explain_bands(
-                        ctx, stage.fixed(), int(round(out.value)), seconds
+                        ctx, stage.fixed() if part is None else part, int(round(outside)), seconds
                     )
             best = out.solution[: len(ctx.model.proto.variables)]
             if options.progress:

@@ -7,11 +7,13 @@ the test on any breach other than the holes a test expects.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 from roster.checker import CheckResult, check
 from roster.fairness import evaluate
 from roster.formats.exchange import Roster
-from roster.instance import Instance
+from roster.instance import Instance, load_instance
 from roster.model import Absence, BigHolidayDuty, DayKind, Exemption, History, Wish
 from solver.explain import explain_holes
 from solver.solve import SolveOptions, SolveResult, solve
@@ -30,6 +32,7 @@ NIGHT_STANDBY = make_shift_type(
     "natt", period="night", start="23:00", end="08:00", mode="standby", response_minutes=15
 )
 NO_GAP = override("min_gap_days", days=0)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def solved(inst: Instance, holes_ok: bool = False, **kw: object) -> tuple[SolveResult, CheckResult]:
@@ -506,3 +509,31 @@ def test_categories_names_the_rule_that_keeps_counts_apart() -> None:
     assert categories is not None and categories.status == "optimal"
     assert categories.value and categories.value > 0
     assert any("«Hviletid før og etter vakt»" in note for note in result.notes), result.notes
+
+
+def test_categories_note_leaves_out_the_big_holiday_rotation(tmp_path: Path) -> None:
+    """examples/small where every doctor had Easter last year: each Easter duty in 2027
+    repeats it, so the categories stage's value counts repeats that are no count outside a
+    band. The solver's note on counts outside the bands, if any, counts only those."""
+    text = (ROOT / "examples" / "small" / "instance.yaml").read_text(encoding="utf-8")
+    before, rest = text.split("  big_holidays:\n", 1)
+    last_year = "".join(
+        f"  - year: 2026\n    holiday: easter\n    doctor: fv-0{i}\n" for i in range(1, 6)
+    )
+    path = tmp_path / "instance.yaml"
+    (tmp_path / "ansatte.csv").write_bytes(
+        (ROOT / "examples" / "small" / "ansatte.csv").read_bytes()
+    )
+    path.write_text(
+        before + "  big_holidays:\n" + last_year + rest[rest.index("rule_overrides:") :],
+        encoding="utf-8",
+    )
+    result, checked = solved(load_instance(path))
+    assert any(b.rule == "big_holiday_rotation" for b in checked.remarks)
+    categories = result.stage("categories")
+    assert categories is not None and categories.status == "optimal", categories
+    assert categories.value is not None and categories.value > 0  # the repeats weigh in
+    for note in result.notes:
+        found = re.match(r"Reglene gjør at (\d+) \(vektede\) vakter havner utenfor båndet", note)
+        if found:
+            assert int(found.group(1)) < categories.value, (note, categories.value)
