@@ -88,11 +88,12 @@ def page_csrf(html: str) -> str:
     return m.group(1)
 
 
-def page_login(client: TestClient) -> str:
+def page_login(client: TestClient, user: str = USER, password: str = PASSWORD) -> str:
+    """Sign `client` in through the login form; the CSRF token of the page it lands on."""
     token = page_csrf(client.get("/login").text)
     r = client.post(
         "/login",
-        data={"brukernavn": USER, "passord": PASSWORD, "neste": "/", "csrf_token": token},
+        data={"brukernavn": user, "passord": password, "neste": "/", "csrf_token": token},
         follow_redirects=False,
     )
     assert r.status_code == 303, r.text

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, USER, page_csrf, publish_small
+from tests.web.conftest import PASSWORD, USER, page_csrf, page_login, publish_small
 
 KARI, KARI_PASSWORD = "kari", "fjellviks-leders-passord"
 OTHER, OTHER_PASSWORD = "annen", "annen-leders-passord"
@@ -19,14 +19,7 @@ VERSION = "/legevakter/fjellvik/versjoner/1"
 
 def signed_in(app: Any, user: str, password: str) -> tuple[TestClient, str]:
     client = TestClient(app)
-    token = page_csrf(client.get("/login").text)
-    r = client.post(
-        "/login",
-        data={"brukernavn": user, "passord": password, "neste": "/", "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303, r.text
-    return client, page_csrf(client.get("/").text)
+    return client, page_login(client, user, password)
 
 
 @pytest.fixture
