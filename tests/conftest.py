@@ -122,14 +122,21 @@ def fresh_database(server_url: str, name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def service_url(variable: str, what: str) -> str:
+    """The URL of a service .ci/run started, from `variable`; skips (or, under CI=true,
+    fails) when it is not set."""
+    url = os.environ.get(variable)
+    if not url:
+        _missing(f"{what} ({variable})")
+    assert url is not None
+    return url
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """URL of the PostgreSQL that .ci/run started (VAKTPLAN_TEST_POSTGRES_URL); under
     pytest-xdist a fresh database of this worker's own on the same server."""
-    url = os.environ.get("VAKTPLAN_TEST_POSTGRES_URL")
-    if not url:
-        _missing("PostgreSQL (VAKTPLAN_TEST_POSTGRES_URL)")
-    assert url is not None
+    url = service_url("VAKTPLAN_TEST_POSTGRES_URL", "PostgreSQL")
     worker = xdist_worker()
     if worker is None:
         return url
@@ -142,11 +149,6 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """URL of the Redis that .ci/run started (VAKTPLAN_TEST_REDIS_URL), the Celery broker;
     under pytest-xdist a logical database of this worker's own (1, 2, ...)."""
-    url = os.environ.get("VAKTPLAN_TEST_REDIS_URL")
-    if not url:
-        _missing("Redis (VAKTPLAN_TEST_REDIS_URL)")
-    assert url is not None
+    url = service_url("VAKTPLAN_TEST_REDIS_URL", "Redis")
     worker = xdist_worker()
-    if worker is None:
-        return url
-    return f"{url.rsplit('/', 1)[0]}/{worker + 1}"
+    return url if worker is None else f"{url.rsplit('/', 1)[0]}/{worker + 1}"

@@ -146,3 +146,14 @@ def write_instance(folder: Path, inst: Instance, name: str = "instance.yaml") ->
     path = folder / name
     save_instance_file(doc, path)
     return path
+
+
+def every_doctor_had_easter(text: str) -> str:
+    """examples/small where all five doctors had Easter last year: every Easter duty in 2027
+    repeats it, whatever the plan."""
+    last_year = "  big_holidays:\n" + "".join(
+        f"  - year: 2026\n    holiday: easter\n    doctor: fv-0{i}\n" for i in range(1, 6)
+    )
+    before, rest = text.split("  big_holidays:\n", 1)
+    after = rest[rest.index("rule_overrides:") :]
+    return before + last_year + after

@@ -19,6 +19,7 @@ from solver.explain import explain_holes
 from solver.solve import SolveOptions, SolveResult, solve
 from tests.factories import (
     D,
+    every_doctor_had_easter,
     make_competence,
     make_doctor,
     make_instance,
@@ -515,19 +516,11 @@ def test_categories_note_leaves_out_the_big_holiday_rotation(tmp_path: Path) -> 
     """examples/small where every doctor had Easter last year: each Easter duty in 2027
     repeats it, so the categories stage's value counts repeats that are no count outside a
     band. The solver's note on counts outside the bands, if any, counts only those."""
-    text = (ROOT / "examples" / "small" / "instance.yaml").read_text(encoding="utf-8")
-    before, rest = text.split("  big_holidays:\n", 1)
-    last_year = "".join(
-        f"  - year: 2026\n    holiday: easter\n    doctor: fv-0{i}\n" for i in range(1, 6)
-    )
+    small = ROOT / "examples" / "small"
     path = tmp_path / "instance.yaml"
-    (tmp_path / "ansatte.csv").write_bytes(
-        (ROOT / "examples" / "small" / "ansatte.csv").read_bytes()
-    )
-    path.write_text(
-        before + "  big_holidays:\n" + last_year + rest[rest.index("rule_overrides:") :],
-        encoding="utf-8",
-    )
+    (tmp_path / "ansatte.csv").write_bytes((small / "ansatte.csv").read_bytes())
+    text = (small / "instance.yaml").read_text(encoding="utf-8")
+    path.write_text(every_doctor_had_easter(text), encoding="utf-8")
     result, checked = solved(load_instance(path))
     assert any(b.rule == "big_holiday_rotation" for b in checked.remarks)
     categories = result.stage("categories")

@@ -7,19 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.factories import every_doctor_had_easter
 from tests.web.conftest import assert_no_breaches
 from web import store
-
-
-def every_doctor_had_easter(text: str) -> str:
-    """examples/small where all five doctors had Easter last year: every Easter duty in 2027
-    repeats it, whatever the plan."""
-    last_year = "  big_holidays:\n" + "".join(
-        f"  - year: 2026\n    holiday: easter\n    doctor: fv-0{i}\n" for i in range(1, 6)
-    )
-    before, rest = text.split("  big_holidays:\n", 1)
-    after = rest[rest.index("rule_overrides:") :]
-    return before + last_year + after
 
 
 def test_fairness_page_rotation_named_apart_from_the_band(app: Any, api: TestClient) -> None:
