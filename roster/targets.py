@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from roster.eligibility import cached
 from roster.instance import Instance
 from roster.model import CostKey, Doctor
 from roster.sharing import (
@@ -120,6 +121,12 @@ def municipality_keys(instance: Instance) -> dict[str, float]:
 
 
 def basis(instance: Instance) -> Basis:
+    """The instance's fairness basis, computed once per instance (a solve, its report and a
+    what-if's comparison all ask for it; kept with the instance's rule book)."""
+    return cached(instance.rules, ("basis",), instance, lambda: _basis(instance))
+
+
+def _basis(instance: Instance) -> Basis:
     doctors = list(instance.doctors)
     shares = [max(d.share, 0.0) for d in doctors]
     fixed = {di: d.fixed_shifts for di, d in enumerate(doctors) if d.fixed_shifts is not None}

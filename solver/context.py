@@ -36,6 +36,7 @@ class BuildCtx:
     excluded: dict[Pair, str] = field(default_factory=dict)
     competent: dict[Pair, bool] = field(default_factory=dict)
     enforce: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    frozen: list[cp_model.IntVar] = field(default_factory=list)  # duties kept before a freeze
     deadline: float = float("inf")  # time.monotonic() by which the search must stop
 
     def __post_init__(self) -> None:

@@ -159,14 +159,16 @@ def targeted(
     hint: list[int],
     floor: int,
     score: Score,
+    done: Outcome | None = None,
 ) -> Outcome:
     """Most of the stage's time on the targeted search (solver.polish: a few doctors at a
-    time), the rest on CP-SAT's own search from there, which may also prove the bound."""
+    time), the rest on CP-SAT's own search from there, which may also prove the bound.
+    `done`: the hint already completed for this stage (else it is completed here)."""
     entered = time.monotonic()
     until = entered + POLISH_SHARE * budget
-    done = complete(
-        ctx.model, stage, ctx, hint, min(ctx.deadline - time.monotonic(), max(budget, 1.0))
-    )
+    if done is None:
+        wall = min(ctx.deadline - time.monotonic(), max(budget, 1.0))
+        done = complete(ctx.model, stage, ctx, hint, wall)
     if done is None:
         return run_stage(ctx, ctx.model, stage, options, budget, started, hint, floor)
     assert done.solution is not None

@@ -39,7 +39,7 @@ from solver.objectives import (
     spread_stage,
     total_stage,
 )
-from solver.plan import CountPlan, count_plan
+from solver.plan import CountPlan, cells, count_plan
 from solver.polish import fix, objective_value
 from solver.result import STATUS, Progress, SolveOptions, SolveResult, StageResult
 from solver.scores import (
@@ -49,11 +49,11 @@ from solver.scores import (
     municipality_score,
     points_score,
 )
-from solver.search import run_stage, targeted
+from solver.search import Outcome, run_stage, targeted
 from solver.start import (
     REALIZE_SHARE,
+    covered,
     first_roster,
-    missing,
     realize,
     replan_allowance,
     roster_from,
@@ -90,6 +90,9 @@ TIME_SHARES = {
 PLAN_SHARE = 0.08
 #: At most this long for finding which rules keep counts outside their bands.
 EXPLAIN_SECONDS = 6.0
+#: A re-plan with a shorter time limit (a what-if) makes no count plan: it keeps what it can
+#: of the previous roster instead of following a plan, and its seconds go to the stages.
+REPLAN_PLAN_SECONDS = 15.0
 
 
 def build(instance: Instance, options: SolveOptions) -> tuple[BuildCtx, dict[str, list[Penalty]]]:
@@ -122,6 +125,7 @@ def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
         var = ctx.x.get((di, si))
         if var is not None:
             ctx.model.add(var == 1)
+            ctx.frozen.append(var)
 
 
 @dataclass(frozen=True)
@@ -218,14 +222,17 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
     b = fairness_basis(ctx)
     weights = {str(k): v for k, v in instance.fairness.category_weights.items()}
-    counts = count_plan(
-        ctx,
-        b,
-        _pre_budget(options, PLAN_SHARE, deadline, 0.15),
-        options.workers,
-        weights,
-        options.deterministic,
-    )
+    if options.previous is not None and options.time_limit < REPLAN_PLAN_SECONDS:
+        counts = CountPlan(*cells(ctx))  # nothing planned: no bound, no counts to follow
+    else:
+        counts = count_plan(
+            ctx,
+            b,
+            _pre_budget(options, PLAN_SHARE, deadline, 0.15),
+            options.workers,
+            weights,
+            options.deterministic,
+        )
     ctx.count_plan = counts  # type: ignore[attr-defined]
     log.debug(
         "count plan at %.1fs: largest deviation %.2f, outside bands %d, optimal %s, exact %s",
@@ -266,10 +273,16 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         floor = unavoidable_holes(ctx) if plan.name == "coverage" else stage.floor
         floor = max(floor, stage.stop or 0)  # stop there
         hint = best or start
-        if plan.name == "changes":
-            hint = start_if_allowed(ctx, stage, start) or hint
-        if plan.score is not None:
-            out = targeted(ctx, stage, options, budget, started, hint, floor, plan.score)
+        completed = start_if_allowed(ctx, stage, start) if plan.name == "changes" else None
+        if completed is not None:
+            hint = completed.solution or hint
+        if plan.name == "coverage" and _covered_at_floor(ctx, start, floor):
+            # The starting roster keeps every rule and leaves only holes no roster can fill:
+            # proven, no search.
+            holes = covered(ctx, start)
+            out = Outcome(cp_model.OPTIMAL, float(holes), float(floor), start)
+        elif plan.score is not None:
+            out = targeted(ctx, stage, options, budget, started, hint, floor, plan.score, completed)
         else:
             out = run_stage(ctx, ctx.model, stage, options, budget, started, hint, floor)
         status = STATUS.get(out.code, "unknown")
@@ -317,7 +330,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         if best is None and out.code != cp_model.INFEASIBLE and rule_clean(ctx, start):
             # No time left to search, but the starting roster keeps every rule (the checker
             # says so): it stands, as the greedy peer's roster would.
-            holes = missing(ctx, {p for p, v in ctx.x.items() if start[v.index]})
+            holes = covered(ctx, start)
             result.stages[-1] = StageResult(plan.name, "start", float(holes), None, out.seconds)
             best = start
             if options.progress:
@@ -343,6 +356,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     result.status = "optimal" if all_optimal else "feasible"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _covered_at_floor(ctx: BuildCtx, start: list[int], floor: int) -> bool:
+    """The starting roster keeps the duties before a freeze, leaves no hole a roster could
+    fill, and the checker (the oracle) finds no other breach in it."""
+    kept = all(start[v.index] for v in ctx.frozen)
+    return kept and covered(ctx, start) <= floor and rule_clean(ctx, start)
 
 
 def _pre_budget(options: SolveOptions, share: float, deadline: float, most: float) -> float:

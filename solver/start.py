@@ -18,7 +18,7 @@ from solver.plan import CountPlan
 from solver.polish import objective_value, polish
 from solver.result import SolveOptions
 from solver.scores import plan_score
-from solver.search import complete, rounds_for
+from solver.search import Outcome, complete, rounds_for
 
 log = logging.getLogger("solver")
 
@@ -52,11 +52,10 @@ def realize(
     return solution
 
 
-def start_if_allowed(ctx: BuildCtx, stage: Stage, start: list[int]) -> list[int] | None:
+def start_if_allowed(ctx: BuildCtx, stage: Stage, start: list[int]) -> Outcome | None:
     """The re-plan's starting roster (the previous one, repaired), completed for `stage`, if
     it keeps what earlier stages fixed: the changes stage then starts from few changes."""
-    done = complete(ctx.model, stage, ctx, start, ctx.deadline - time.monotonic())
-    return done.solution if done is not None else None
+    return complete(ctx.model, stage, ctx, start, ctx.deadline - time.monotonic())
 
 
 def rule_clean(ctx: BuildCtx, solution: list[int]) -> bool:
@@ -75,6 +74,11 @@ def missing(ctx: BuildCtx, pairs: set[tuple[int, int]]) -> int:
     return sum(
         max(0, s.doctors - seated.get(si, 0)) for si, s in enumerate(ctx.shifts) if s.needed_always
     )
+
+
+def covered(ctx: BuildCtx, solution: list[int]) -> int:
+    """Missing doctors in a solution's roster."""
+    return missing(ctx, {p for p, v in ctx.x.items() if solution[v.index]})
 
 
 def unavoidable_holes(ctx: BuildCtx) -> int:

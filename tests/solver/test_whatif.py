@@ -191,3 +191,16 @@ def test_verdict_says_unchanged_not_plus_minus_zero() -> None:
     text = verdict("Test", c)
     assert "±" not in text
     assert "mest annerledes: Lege d, uendret" in text
+
+
+def test_coverage_stage_is_proven_by_a_start_without_holes() -> None:
+    """A starting roster that keeps every rule and leaves no hole needs no search for the
+    coverage stage (its seconds go to the stages after); the roster keeps every rule."""
+    inst = two_pools()
+    base = solved(inst)
+    for previous in (None, base):
+        result = solve(inst, SolveOptions(time_limit=5, deterministic=True, previous=previous))
+        assert result.roster is not None and not check(inst, result.roster).breaches
+        coverage = result.stages[0]
+        assert (coverage.name, coverage.status, coverage.value) == ("coverage", "optimal", 0.0)
+        assert coverage.seconds == 0.0
