@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:  # run as a script: bench/ is not installed
     sys.path.insert(0, str(ROOT))
 
 from bench.sections import write_section  # noqa: E402
+from solver.defaults import SCENARIO_SECONDS  # noqa: E402
 
 INSTANCE = ROOT / "examples" / "innherred" / "instance.yaml"
 SCENARIOS = ROOT / "bench" / "whatif_scenarios.yaml"
@@ -74,6 +75,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def section(command: str, base_note: str, one: list[float], one_json: dict[str, Any],
             ten: float, ten_json: dict[str, Any]) -> str:  # fmt: skip
     header = ["scenario", "status", "solve s", "max dev after", "holes", "breaches"]
+    solve_s = float(one_json["scenarios"][0]["seconds"])
     base_dev = next(
         (s["comparison"]["max_deviation_before"] for s in ten_json["scenarios"] if s["comparison"]),
         None,
@@ -84,13 +86,16 @@ def section(command: str, base_note: str, one: list[float], one_json: dict[str, 
             "",
             f"Written by `{command}`. Wall time of the whole command as a planner runs it",
             "(Python start, loading Innherred, solving each scenario against the baseline",
-            "with the default 3.5 s per scenario, the checker, printing JSON).",
+            f"with the default {SCENARIO_SECONDS:g} s per scenario, the checker, printing JSON).",
             "",
             f"- Baseline: {base_note}; its largest deviation from fair share: "
             f"{'–' if base_dev is None else f'{base_dev:.2f}'} points.",
             f"- One-doctor change (`whatif {' '.join(ONE)}`), {len(one)} runs: median "
             f"{statistics.median(one):.1f} s, max {max(one):.1f} s. Goal ≤ 5 s: "
-            f"{'met' if max(one) <= 5 else 'not met'}.",
+            f"{'met' if max(one) <= 5 else 'not met'}. The scenario itself (its re-plan, "
+            f"checker and comparison, without Python's start, loading and the baseline's "
+            f"report): {solve_s:.1f} s; issue 15's goal ≤ 3 s: "
+            f"{'met' if solve_s <= 3 else 'not met'}.",
             f"- Ten scenarios (bench/whatif_scenarios.yaml): {ten:.1f} s. Goal ≤ 60 s: "
             f"{'met' if ten <= 60 else 'not met'}.",
             "",
@@ -100,7 +105,8 @@ def section(command: str, base_note: str, one: list[float], one_json: dict[str, 
             ),
             "",
             "`max dev after`: largest deviation of a doctor's burden from fair share in the",
-            "scenario's plan. Within 3.5 s the plan is mostly the re-plan's starting roster",
+            f"scenario's plan. Within {SCENARIO_SECONDS:g} s the plan is mostly the re-plan's",
+            "starting roster",
             "(the baseline kept, then rebalanced toward the new fair shares by a local search,",
             "checker-clean); CP-SAT improves it when given more time (`--time-limit`). The",
             "fair shares themselves are exact.",

@@ -147,19 +147,15 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
     if options.previous is not None:
         kept = kept_pairs(ctx, options.previous)
         # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
-        # changes, then fairness): what the
-        # previous roster still allows, kept whole; kept only up to each doctor's new fair
-        # share (as is, and rebalanced); and a fresh greedy roster. Empty seats are filled
-        # greedily in each.
+        # changes, then fairness): what the previous roster still allows, kept whole (as is,
+        # and lifted toward the allowance); kept only up to each doctor's new fair share (as
+        # is, and rebalanced); and, when none of these is whole and within the allowance, a
+        # fresh greedy roster. Empty seats are filled greedily in each.
         top = max((s.points for s in ctx.shifts), default=0)
         up_to = {
             di: b.points[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in b.points
         }
-        candidates = [
-            construct(ctx, goals, kept),
-            construct(ctx, goals, kept, up_to),
-            construct(ctx, goals),
-        ]
+        candidates = [construct(ctx, goals, kept), construct(ctx, goals, kept, up_to)]
         candidates.append(rebalance(ctx, goals, candidates[1], until=until))
         candidates.append(lift(ctx, goals, candidates[0], allowance))
 
@@ -170,6 +166,11 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
                 len(kept - c),
                 round(deviation(ctx, b, c), 3),
             )
+
+        if min(rank(c)[:2] for c in candidates) > (unavoidable_holes(ctx), 0.0):
+            # The previous roster leaves holes or points beyond the allowance that keeping it
+            # cannot mend: a fresh roster may do better.
+            candidates.append(construct(ctx, goals))
 
         log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
         pairs = min(candidates, key=rank)
