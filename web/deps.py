@@ -4,11 +4,12 @@ what is web.access."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from roster.formats.staff import MAX_STAFF_FILE_BYTES
 from web import users
@@ -49,13 +50,26 @@ class Settings:
     broker_url: str | None = None
 
 
-def db(request: Request) -> Iterator[Session]:
+async def db(request: Request) -> AsyncIterator[Session]:
+    """The request's database session. Making one does no I/O (a connection is taken on
+    first use), so it is made on the event loop; ending it gives the connection back (a
+    rollback), in the thread pool when it holds one."""
     s: Session = request.app.state.sessions()
+    failed = True
     try:
         yield s
-    except Exception:
-        s.rollback()
-        raise
+        failed = False
+    finally:
+        if failed or s.in_transaction():
+            await run_in_threadpool(_end, s, failed)
+        else:
+            s.close()  # nothing to give back
+
+
+def _end(s: Session, failed: bool) -> None:
+    try:
+        if failed:
+            s.rollback()
     finally:
         s.close()
 

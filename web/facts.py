@@ -30,6 +30,8 @@ from web.store import instance_from_text, roster_from_json
 
 T = TypeVar("T")
 FactsKey = tuple[str, int]
+#: What `Facts.kept` and `FactsCache.kept` give for what is not computed yet.
+NOT_KEPT: Any = object()
 
 
 @functools.lru_cache(maxsize=16)
@@ -57,6 +59,10 @@ class Facts:
                 self._done[key] = make()
             value: T = self._done[key]
             return value
+
+    def kept(self, key: Any) -> Any:
+        """What `once(key, …)` made, or NOT_KEPT; never waits (for the event loop)."""
+        return self._done.get(key, NOT_KEPT)
 
     @property
     def holes(self) -> Any:
@@ -102,6 +108,14 @@ class FactsCache:
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+            return found
+
+    def kept(self, key: FactsKey) -> Facts | None:
+        """The Facts of `key` if this process has them (never reads or computes)."""
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
             return found
 
     def clear(self) -> None:

@@ -6,6 +6,7 @@ that follows from the plan alone (`plan_part`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from roster import fairness_view
 from roster.calendar import OSLO
@@ -26,10 +28,10 @@ from roster.formats.exports import month_html, workbook
 from roster.glossary import COST_KEY_NO, DOCTOR_KIND_NO
 from roster.instance import Instance
 from web import preview, store, views
-from web.access import JobAccess, LegevaktAccess, leads_job, leads_legevakt
+from web.access import JobAccess, VersionAccess, leads_job, leads_version
 from web.deps import check_csrf, db
 from web.errors import AppError, not_found
-from web.facts import Facts, FactsCache
+from web.facts import NOT_KEPT, Facts, FactsCache
 from web.models import LegevaktRow, PublishedVersion, SolveJob
 from web.pages import redirect, render
 from web.renders import Bodies, version_xlsx
@@ -84,6 +86,8 @@ class PlanView:
     version: PublishedVersion | None = None
     #: What is computed from the plan, once per process (web.facts): holes, fairness …
     facts: Facts | None = None
+    #: Set on a copy that may only use what is kept (`once` raises NotKept for the rest).
+    kept_only: bool = False
 
     @property
     def fairness(self) -> FairnessReport:
@@ -94,7 +98,29 @@ class PlanView:
     def once(self, key: Any, make: Callable[[], T]) -> T:
         """`make()`, kept with the plan's facts when there are any (computed once per
         process for an immutable plan)."""
+        if self.kept_only:
+            value = NOT_KEPT if self.facts is None else self.facts.kept(key)
+            if value is NOT_KEPT:
+                raise NotKept(key)
+            found: T = value
+            return found
         return make() if self.facts is None else self.facts.once(key, make)
+
+
+class NotKept(Exception):
+    """A page asked for a part of the plan that is not computed yet (PlanView.kept_only)."""
+
+
+async def kept_or_in_thread(
+    page: Callable[..., Response], request: Request, view: PlanView, *args: Any
+) -> Response:
+    """`page(request, view, *args)` on the event loop when all it takes from the plan is
+    kept (what is left is rendering a small page around kept parts: no I/O, no lock to wait
+    for); otherwise in the thread pool, where the parts are made."""
+    try:
+        return page(request, dataclasses.replace(view, kept_only=True), *args)
+    except NotKept:
+        return await run_in_threadpool(page, request, view, *args)
 
 
 def _planview(kind: str, title: str, base: str, row: LegevaktRow, facts: Facts) -> PlanView:
@@ -132,19 +158,25 @@ def _job_view(s: Session, job: SolveJob, cache: FactsCache | None = None) -> Pla
     return view
 
 
-def _version_view(
-    s: Session, row: LegevaktRow, number: int, cache: FactsCache | None = None
-) -> PlanView:
-    v = store.version(s, row, number, light=True)  # the texts are read only when not cached
-
-    def load() -> Facts:
+def _version_facts(v: PublishedVersion, cache: FactsCache | None) -> Facts:
+    def load() -> Facts:  # the texts are read here, only when not kept
         return Facts(v.instance_yaml, v.roster, v.report or {})
 
-    facts = cache.get(("versjon", v.id), load) if cache is not None else load()
+    return cache.get(("versjon", v.id), load) if cache is not None else load()
+
+
+def _version_plan(row: LegevaktRow, v: PublishedVersion, facts: Facts) -> PlanView:
     base = f"/legevakter/{row.slug}/versjoner/{v.number}"
     view = _planview("versjon", f"Publisert versjon {v.number}", base, row, facts)
     view.version = v
     return view
+
+
+def _version_view(
+    s: Session, row: LegevaktRow, number: int, cache: FactsCache | None = None
+) -> PlanView:
+    v = store.version(s, row, number, light=True)  # the texts are read only when not cached
+    return _version_plan(row, v, _version_facts(v, cache))
 
 
 def job_view(
@@ -153,13 +185,21 @@ def job_view(
     return _job_view(s, ja.job, request.app.state.facts)
 
 
-def version_view(
+async def version_view(
     request: Request,
-    number: int,
+    number: int,  # checked here (a 422), after the sign-in and access checks, as before
     s: Session = Depends(db),
-    lv: LegevaktAccess = Depends(leads_legevakt),
+    va: VersionAccess = Depends(leads_version),
 ) -> PlanView:
-    return _version_view(s, lv.row, number, request.app.state.facts)
+    """On the event loop when this process keeps the version's facts (nothing to read);
+    the first time, they are read and parsed in the thread pool."""
+    if va.version is None:
+        raise not_found("Versjonen")
+    cache: FactsCache = request.app.state.facts
+    facts = cache.kept(("versjon", va.version.id))
+    if facts is None:
+        facts = await run_in_threadpool(_version_facts, va.version, cache)
+    return _version_plan(va.row, va.version, facts)
 
 
 def _view_ctx(view: PlanView) -> dict[str, Any]:
@@ -347,19 +387,21 @@ def export_response(
     return Response(content=body, media_type=media, headers=headers)
 
 
-def _register(prefix: str, dep: Callable[..., PlanView]) -> None:
-    def calendar_page(
+def _register(prefix: str, dep: Callable[..., Any]) -> None:
+    """The pages of a plan under `prefix`; `dep` gives the PlanView (plain or async)."""
+
+    async def calendar_page(
         request: Request, maned: str | None = None, view: PlanView = Depends(dep)
     ) -> Response:
-        return _calendar(request, view, maned)
+        return await kept_or_in_thread(_calendar, request, view, maned)
 
     def week_page(
         request: Request, uke: str | None = None, view: PlanView = Depends(dep)
     ) -> Response:
         return _week(request, view, uke)
 
-    def fairness_page(request: Request, view: PlanView = Depends(dep)) -> Response:
-        return _fairness(request, view)
+    async def fairness_page(request: Request, view: PlanView = Depends(dep)) -> Response:
+        return await kept_or_in_thread(_fairness, request, view)
 
     def doctor_page(
         request: Request, doctor_id: str, view: PlanView = Depends(dep), s: Session = Depends(db)

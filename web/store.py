@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -141,8 +141,12 @@ def legevakter(s: Session) -> list[LegevaktRow]:
     return list(s.scalars(select(LegevaktRow).order_by(LegevaktRow.name)))
 
 
+#: Built once: constructing the statement cost more than running it.
+LEGEVAKT_BY_SLUG = select(LegevaktRow).where(LegevaktRow.slug == bindparam("slug"))
+
+
 def legevakt(s: Session, slug: str) -> LegevaktRow:
-    row = s.scalar(select(LegevaktRow).where(LegevaktRow.slug == slug))
+    row = s.scalar(LEGEVAKT_BY_SLUG, {"slug": slug})
     if row is None:
         raise not_found("Legevakten")
     return row

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from web.errors import AppError, not_found
@@ -199,14 +200,49 @@ def start_session(
     return NewSession(token, row)
 
 
-def session_user(s: Session, token: str, now: dt.datetime | None = None) -> User | None:
-    """The user of a live session token, or None (unknown, ended or expired)."""
+@dataclass(frozen=True)
+class SessionUser:
+    """Who a live session belongs to, with the user's grants as they are now."""
+
+    user_id: int
+    username: str
+    role: str
+    grants: tuple[tuple[int, str | None], ...]  # (legevakt id, doctor id or None)
+
+
+def _session_user_query() -> Any:
+    return (
+        select(
+            User.id,
+            User.username,
+            User.role,
+            UserSession.expires_at,
+            UserGrant.legevakt_id,
+            UserGrant.doctor_id,
+        )
+        .select_from(UserSession)
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(UserGrant, UserGrant.user_id == User.id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
+#: Built once (constructing the statement cost more than running it): the session, its user
+#: and the user's grants in one query, read on every request (web.access.principal).
+SESSION_USER_QUERY = _session_user_query()
+
+
+def session_user(s: Session, token: str, now: dt.datetime | None = None) -> SessionUser | None:
+    """The user of a live session token and the user's grants, in one query; None for a
+    token that is unknown, ended or expired."""
     if not token or len(token) > 128:
         return None
-    row = s.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
-    if row is None or row.expires_at <= (now or utcnow()):
+    rows = s.execute(SESSION_USER_QUERY, {"token_hash": token_hash(token)}).all()
+    if not rows or rows[0].expires_at <= (now or utcnow()):
         return None
-    return s.get(User, row.user_id)
+    first = rows[0]
+    grants = tuple((r.legevakt_id, r.doctor_id) for r in rows if r.legevakt_id is not None)
+    return SessionUser(first.id, first.username, first.role, grants)
 
 
 def end_session(s: Session, token: str) -> None:
