@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -362,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write-results", action="store_true")
     args = p.parse_args(argv)
     info, results = measure(args)
-    command = "python bench/load.py" + "".join(f" {a}" for a in (argv or sys.argv[1:]))
+    command = shlex.join(["python", "bench/load.py", *(argv or sys.argv[1:])])
     new = table(info, results, args)
     print("\n".join(new))
     if args.write_results:
