@@ -1,13 +1,15 @@
 """Benchmark: the CP-SAT solver against the greedy peer on seeded instances of four sizes.
 
     python bench/run.py [--sizes S,M,L,XL,INNHERRED] [--time-limit-scale 1.0] [--seed 1]
-                        [--workers 2] [--out bench/out/results.json] [--write-results]
+                        [--workers 2] [--out bench/out/results.json] [--write-results] [--log]
 
 Each (size, method) runs in its own child process (`--one SIZE METHOD`), so that its peak
 memory (ru_maxrss of the child, which includes OR-Tools' C++ memory) is its own. The child
 builds the instance, runs the method, and writes the roster and the solver's figures to a
 file; the parent checks the roster (roster.checker) and measures fairness (roster.fairness),
-prints a table, and with --write-results rewrites bench/RESULTS.md.
+prints a table, and with --write-results rewrites bench/RESULTS.md. Each run's load average
+(before and after) and the child's CPU seconds go into the JSON and the printout: on a shared
+machine wall times are inflated. `--log` shows the solver's debug log (where the time goes).
 
 Benchmarks are not tests: nothing here asserts on time.
 """
@@ -120,6 +122,26 @@ def run_one(size: str, method: str, seed: int, limit: float, workers: int, out: 
     out.write_text(json.dumps(data), encoding="utf-8")
 
 
+def debug_log() -> None:
+    """The solver's debug log on stderr, each line stamped with the wall and CPU seconds of
+    this process and the load average (a shared machine distorts wall time)."""
+    import logging
+
+    wall0, cpu0 = time.monotonic(), time.process_time()
+
+    class Stamped(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+            load = os.getloadavg()[0]
+            return f"[{wall:6.1f}s wall {cpu:6.1f}s cpu load {load:.1f}] {record.getMessage()}"
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(Stamped())
+    log = logging.getLogger("solver")
+    log.setLevel(logging.DEBUG)
+    log.addHandler(handler)
+
+
 # --------------------------------------------------------------------------- parent
 
 
@@ -149,6 +171,8 @@ class Row:
     holes: int | None = None
     breaches_by_rule: dict[str, int] = field(default_factory=dict)
     stages: list[dict[str, Any]] = field(default_factory=list)
+    load: tuple[float, float] | None = None  # 1-minute load average before and after the run
+    cpu_seconds: float | None = None  # the child process's CPU time (user + system)
 
     @property
     def gap(self) -> float | None:
@@ -183,6 +207,7 @@ def spawn(size: str, method: str, args: argparse.Namespace) -> tuple[dict[str, A
             str(time_limit(size, args.time_limit_scale)),
             "--result-file",
             str(out),
+            *(["--log"] if args.log else []),
         ]
         child = subprocess.Popen(cmd, cwd=ROOT)
         _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
@@ -190,6 +215,7 @@ def spawn(size: str, method: str, args: argparse.Namespace) -> tuple[dict[str, A
         if child.returncode != 0 or not out.exists():
             raise RuntimeError(f"{size}/{method}: child failed (exit {child.returncode})")
         data = json.loads(out.read_text(encoding="utf-8"))
+    data["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # the child's, instance build included
     return data, usage.ru_maxrss / 1024  # Linux: kilobytes
 
 
@@ -681,6 +707,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "results.json")
     p.add_argument("--write-results", action="store_true", help="rewrite bench/RESULTS.md")
+    p.add_argument(
+        "--log",
+        action="store_true",
+        help="the solver's debug log (where its time goes: wall and CPU seconds) on stderr",
+    )
     p.add_argument("--one", nargs=2, metavar=("SIZE", "METHOD"), help=argparse.SUPPRESS)
     p.add_argument("--time-limit", type=float, help=argparse.SUPPRESS)
     p.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
@@ -691,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.one:
         size, method = args.one
+        if args.log:
+            debug_log()
         run_one(size, method, args.seed, args.time_limit, args.workers, args.result_file)
         return 0
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
@@ -705,14 +738,23 @@ def main(argv: list[str] | None = None) -> int:
         for method in METHODS:
             if method == "solver-det" and size not in DETERMINISTIC_SIZES:
                 continue
-            print(f"{size} {method} ...", flush=True)
+            load_before = os.getloadavg()[0]
+            print(f"{size} {method} ... (load average {load_before:.2f})", flush=True)
             try:
                 data, peak = spawn(size, method, args)
             except RuntimeError as exc:  # record it and go on with the other runs
                 print(exc, flush=True)
                 failed = {"size": size, "method": method, "status": "failed", "seconds": 0.0}
                 data, peak = failed | {"assignments": None}, 0.0
-            rows.append(measure(inst, data, peak))
+            row = measure(inst, data, peak)
+            row.load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+            row.cpu_seconds = data.get("cpu_seconds")
+            print(
+                f"{size} {method}: {row.seconds:.1f} s wall, {row.cpu_seconds or 0:.1f} s CPU "
+                f"(child, with the instance build), load average after {row.load[1]:.2f}",
+                flush=True,
+            )
+            rows.append(row)
     print_tables(rows, sizes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -150,6 +151,11 @@ class Goals:
                 seen[k] += 1
             self.before[si] = {k: seen[k] for k in self.keys[si]}
         self.total = dict(total)
+        #: per shift: (key, weight, duties of the key up to this one, of the key in all)
+        self.terms: list[list[tuple[str, float, int, int]]] = [
+            [(k, 2.0 if k.startswith("cell:") else 1.0, self.before[si][k], total[k]) for k in keys]
+            for si, keys in enumerate(self.keys)
+        ]
         self.longest = max((s.t1 - s.t0 for s in ctx.shifts), default=0)
         self.points = max(1, sum(s.points * s.doctors for s in ctx.shifts if s.needed_always))
         self.plan = plan
@@ -165,9 +171,8 @@ class Goals:
         """How far behind the doctor is, at this duty's date, on the kinds of duty it is."""
         t = self.targets[di]
         out = 0.0
-        for k in self.keys[si]:
-            weight = 2.0 if k.startswith("cell:") else 1.0
-            out += weight * (t.get(k, 0.0) * self.before[si][k] / self.total[k] - have.get(k, 0))
+        for k, weight, before, total in self.terms[si]:
+            out += weight * (t.get(k, 0.0) * before / total - have.get(k, 0))
         return out
 
 
@@ -184,6 +189,17 @@ def _deficit(ctx: BuildCtx, st: State, goals: Goals, di: int, si: int) -> float:
     return behind + points / max(1, ctx.shifts[si].points)
 
 
+def _points_behind(ctx: BuildCtx, st: State, goals: Goals, di: int, si: int) -> float:
+    """How far behind the doctor is on points alone, at this duty's date (the construction's
+    ranking once its time is up: a fraction of the cost of `_deficit`)."""
+    d = ctx.doctors[di]
+    if di not in goals.targets:
+        return -1e9
+    if d.fixed_shifts is not None and len(st.duties[di]) >= d.fixed_shifts:
+        return -1e9
+    return goals.b.points[d.id] * min(1.0, st.total / goals.points) - st.points[di]
+
+
 def deviation(ctx: BuildCtx, b: Basis, pairs: set[Pair]) -> float:
     """Largest distance of a compared doctor's points from their target."""
     points: dict[str, int] = defaultdict(int)
@@ -197,11 +213,14 @@ def construct(
     goals: Goals,
     keep: set[Pair] | None = None,
     keep_up_to: dict[int, float] | None = None,
+    until: float = math.inf,
 ) -> set[Pair]:
     """A complete assignment (pairs set to 1); shifts nobody can take are left as holes.
     With `keep` (a previous roster's pairs), those come first, in time order, as far as the
     rules let them and, with `keep_up_to`, until a doctor has that many points; the seats
-    still empty are then filled the same greedy way (the doctor furthest below fair share)."""
+    still empty are then filled the same greedy way (the doctor furthest below fair share).
+    Past `until` (time.monotonic()) the seats left are given by points alone, a fraction of
+    the work, so a large plan keeps its time limit; every rule still holds."""
     st = goals.state()
     caps = caps_of(ctx)
     limit = keep_up_to or {}
@@ -229,15 +248,16 @@ def construct(
         s = ctx.shifts[si]
         seated = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in st.assigned)
         for _ in range(s.doctors - seated):
+            # Ranked first, the rules checked only down to the doctor taken (the same doctor
+            # as checking everyone first). Past `until`, ranked by points alone (cheap).
+            behind = _points_behind if time.monotonic() > until else _deficit
             ranked = sorted(
-                (
-                    di
-                    for di, _ in ctx.by_shift.get(si, [])
-                    if (di, si) not in st.assigned and fits(ctx, st, di, si, caps)
-                ),
-                key=lambda di: (-_deficit(ctx, st, goals, di, si), ctx.doctors[di].id),
+                (di for di, _ in ctx.by_shift.get(si, []) if (di, si) not in st.assigned),
+                key=lambda di: (-behind(ctx, st, goals, di, si), ctx.doctors[di].id),
             )
             for di in ranked:
+                if not fits(ctx, st, di, si, caps):
+                    continue
                 if ctx.competent.get((di, si), True):
                     take(ctx, st, di, si)
                     break
@@ -272,11 +292,12 @@ def _backup_for(
         if any((bi, ti) in st.assigned for bi, _ in ctx.by_shift.get(ti, [])):
             continue
         ranked = sorted(
-            (bi for bi, _ in ctx.by_shift.get(ti, []) if bi != di and fits(ctx, st, bi, ti, caps)),
+            (bi for bi, _ in ctx.by_shift.get(ti, []) if bi != di),
             key=lambda bi: (-_deficit(ctx, st, goals, bi, ti), ctx.doctors[bi].id),
         )
-        if ranked:
-            return ranked[0], ti
+        taker = next((bi for bi in ranked if fits(ctx, st, bi, ti, caps)), None)
+        if taker is not None:
+            return taker, ti
     return None
 
 

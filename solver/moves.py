@@ -33,16 +33,18 @@ class _Cost:
         have = st.counts[di]
         cost = 0.0
         for key, (lo, hi) in bands.items():
-            n = have.get(key, 0) + extra.get(key, 0)
-            out = max(0, n - hi, lo - n)
-            cost += out + 4 * max(0, out - 1)
+            cost += _outside_cost(have.get(key, 0) + extra.get(key, 0), lo, hi)
         d = self.ctx.doctors[di].id
         if d in self.b.compared:
             cost += 2 * ((st.points[di] + points - self.b.points[d]) / self.unit) ** 2
         return cost
 
     def change(self, st: State, di: int, gain: int | None, lose: int | None) -> float:
-        """Cost after the doctor gains and/or loses a duty, minus the cost now."""
+        """Cost after the doctor gains and/or loses a duty, minus the cost now: only the
+        counts the two duties touch and the points (the cost is a sum over counts)."""
+        bands = self.bands.get(di)
+        if bands is None:
+            return 0.0
         extra: dict[str, int] = defaultdict(int)
         points = 0
         for si, sign in ((gain, 1), (lose, -1)):
@@ -51,7 +53,25 @@ class _Cost:
             points += sign * self.ctx.shifts[si].points
             for k in st.keys[si]:
                 extra[k] += sign
-        return self.of(st, di, extra, points) - self.of(st, di, {}, 0)
+        have = st.counts[di]
+        delta = 0.0
+        for key, step in extra.items():
+            if not step or key not in bands:
+                continue
+            lo, hi = bands[key]
+            n = have.get(key, 0)
+            delta += _outside_cost(n + step, lo, hi) - _outside_cost(n, lo, hi)
+        d = self.ctx.doctors[di].id
+        if d in self.b.compared and points:
+            now = st.points[di] - self.b.points[d]
+            delta += 2 * (((now + points) / self.unit) ** 2 - (now / self.unit) ** 2)
+        return delta
+
+
+def _outside_cost(n: int, lo: int, hi: int) -> int:
+    """A count's cost: one per duty outside its band, four more for each beyond the first."""
+    out = max(0, n - hi, lo - n)
+    return out + 4 * max(0, out - 1)
 
 
 def rebalance(
@@ -60,13 +80,16 @@ def rebalance(
     pairs: set[Pair],
     max_moves: int | None = None,
     until: float = math.inf,
+    improve: bool = False,
 ) -> set[Pair]:
     """Move single duties between doctors, or swap two, while that lowers the cost of both
     (away from the plan, counts outside their bands, points away from target) and every rule
     still holds. Only primary duties that need no back-up on either side move, so competence
     pairing is never touched. A quick local search that gives the CP-SAT search a fair
     starting point. It stops early at `until` (time.monotonic()): a large plan's time limit
-    is kept, the roster stays rule-clean."""
+    is kept, the roster stays rule-clean. With a count plan only moves toward it are made,
+    unless `improve` (a large plan, whose roster is not brought to the count plan by
+    CP-SAT afterwards: solver.start.realize): then the moves and swaps above follow."""
     st = goals.state()
     for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
         take(ctx, st, di, si)
@@ -75,7 +98,8 @@ def rebalance(
         # With a count plan, the moves toward it are enough here: the targeted search that
         # follows (solver.solve._realize) does the rest far better than more moves would.
         _follow_plan(ctx, goals, st, caps, until=until)
-        return set(st.assigned)
+        if not improve:
+            return set(st.assigned)
     cost = _Cost(ctx, goals)
     if max_moves is None:  # bounded by the size of the plan, never by the clock
         max_moves = 50 * len(ctx.doctors)

@@ -62,6 +62,9 @@ class CountPlan:
     #: The plan's model is a relaxation of the roster's: every roster with all counts in
     #: their bands is a plan, so an optimal plan's value bounds the roster's deviation.
     exact: bool = False
+    #: The fewest counts outside their bands is proven (the first of the plan's solves ended
+    #: optimal); when not, the plan ran out of time and may be far from any band.
+    settled: bool = False
 
     def planned(self, di: int, ci: int) -> int:
         return self.counts.get(di, {}).get(ci, 0)
@@ -169,6 +172,7 @@ def count_plan(
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return plan
     outside = int(solver.objective_value)
+    plan.settled = code == cp_model.OPTIMAL
     m.add(sum(terms) <= outside)
     m.clear_objective()  # type: ignore[no-untyped-call]
     best = {key: solver.value(v) for key, v in c.items()}

@@ -79,12 +79,49 @@ class Outcome:
     seconds: float = 0.0
 
 
+#: Above this many assignment variables a plan is large (L has 215 000, XL 511 000;
+#: Innherred and M about 37 000): the total stage comes right after coverage, the first
+#: roster is not brought to the count plan by CP-SAT, and no step is started that the time
+#: left cannot hold (load_seconds). Smaller plans run as before.
+LARGE_MODEL = 150_000
+
+
+def large(ctx: BuildCtx) -> bool:
+    return len(ctx.x) > LARGE_MODEL
+
+
+def load_seconds(ctx: BuildCtx) -> float:
+    """What a CP-SAT run on a large model costs before it searches (copying, loading and
+    presolving it): about a second per 100 000 assignment variables (2.3 s CPU on L, with
+    every assignment fixed), times how much slower than its own CPU time the solve has
+    run so far (a shared machine: 2.6 on XL at a load average of 8). A run given less
+    than this finds nothing. 0 for a model that is not large (a moment there)."""
+    return len(ctx.x) / 100_000 * slowdown(ctx) if large(ctx) else 0.0
+
+
+def slowdown(ctx: BuildCtx) -> float:
+    """Wall time over the process's CPU time since the solve began (`ctx.clock`, set by
+    solver.solve), at least 1: a loaded machine makes every step slower by about this."""
+    clock: tuple[float, float] | None = getattr(ctx, "clock", None)
+    if clock is None:
+        return 1.0
+    wall, cpu = time.monotonic() - clock[0], time.process_time() - clock[1]
+    return max(1.0, wall / cpu) if cpu > 1.0 else 1.0
+
+
+def stage_seconds(ctx: BuildCtx) -> float:
+    """Time left below which a stage is not started: on a large model, building a stage
+    objective and completing the roster for it take seconds (6 s and 2 s CPU on L);
+    otherwise a moment."""
+    return 4 * load_seconds(ctx) if large(ctx) else 0.3
+
+
 def complete(
     model: cp_model.CpModel, stage: Stage, ctx: BuildCtx, hint: list[int], wall: float = 10.0
 ) -> Outcome | None:
     """Complete a hint for a stage's new variables: fix the assignment, minimise the stage
     objective (fast: almost everything is fixed). CP-SAT then starts from the true value."""
-    if wall <= 0.3:
+    if wall <= max(0.3, load_seconds(ctx)):
         return None
     trial = model.clone()
     for var in [*ctx.x.values(), *ctx.holes.values()]:
@@ -112,17 +149,22 @@ def run_stage(
     hint: list[int] | None,
     floor: int = 0,
     fallback: Outcome | None = None,
+    complete_hint: bool = True,
 ) -> Outcome:
     """Minimise the stage objective on `model`; stop early at `floor` (a proven bound).
     Never runs past the overall deadline (options.time_limit after `started`). `fallback`:
-    the hint already completed for this stage (else it is completed here)."""
+    the hint already completed for this stage (else it is completed here, unless
+    `complete_hint` is False: that was tried and took too long)."""
     wall = ctx.deadline - time.monotonic()
-    if fallback is None and hint is not None:
+    if fallback is None and hint is not None and complete_hint:
         fallback = complete(model, stage, ctx, hint, min(wall, max(budget, 1.0)))
     if fallback is not None:
         if fallback.value <= floor:  # the starting roster already reaches a proven bound
             return Outcome(cp_model.OPTIMAL, fallback.value, float(floor), fallback.solution)
         hint = fallback.solution
+    wall = ctx.deadline - time.monotonic()
+    if fallback is not None and not options.deterministic and min(budget, wall) < load_seconds(ctx):
+        return fallback  # CP-SAT would spend the time loading the model: the hint stands
     model.minimize(stage.objective)
     if hint is not None:
         _hint_all(model, hint)
@@ -169,8 +211,11 @@ def targeted(
     if done is None:
         wall = min(ctx.deadline - time.monotonic(), max(budget, 1.0))
         done = complete(ctx.model, stage, ctx, hint, wall)
-    if done is None:
-        return run_stage(ctx, ctx.model, stage, options, budget, started, hint, floor)
+    if done is None:  # not completed in its time: CP-SAT from the hint as it is
+        left = budget if options.deterministic else budget - (time.monotonic() - entered)
+        return run_stage(
+            ctx, ctx.model, stage, options, left, started, hint, floor, complete_hint=False
+        )
     assert done.solution is not None
     if finished(stage, done.solution, floor):
         return Outcome(cp_model.OPTIMAL, done.value, float(floor), done.solution)
@@ -179,7 +224,8 @@ def targeted(
         ctx.model,
         stage.objective,
         done.solution,
-        ctx.deadline if options.deterministic else min(until, ctx.deadline),
+        # a round costs at least the model's loading: none is started that would overrun
+        ctx.deadline if options.deterministic else min(until, ctx.deadline) - load_seconds(ctx),
         score,
         seed=options.seed,
         workers=max(1, options.workers),
