@@ -197,7 +197,7 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
         log.debug("greedy construction done")
         if big:
             # The local search moves toward the plan and the targets for a share of the time
-            # instead of realize (L: 3.1 s CPU took the roster from 6.6 to the plan's own 3.7
+            # instead of realize (L: 2.7 s CPU took the roster from 6.6 to the plan's own 3.7
             # points in one measured run).
             until = min(until, time.monotonic() + IMPROVE_SHARE * left)
             pairs = rebalance(ctx, goals, built, until=until, improve=True)
