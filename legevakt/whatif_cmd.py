@@ -228,6 +228,7 @@ def whatif_json(result: WhatIfResult) -> dict[str, Any]:
                 "verdict": o.verdict,
                 "problems": o.problems,
                 "seconds": round(o.seconds, 2),
+                "holes_proven": o.holes_proven,
                 "comparison": o.comparison.to_dict() if o.comparison is not None else None,
             }
             for o in result.outcomes
@@ -333,6 +334,13 @@ def print_whatif(console: Console, result: WhatIfResult, all_doctors: bool) -> N
             line(console, "Ingen lege får endret belastning.")
         console.print(load_table(c.municipalities, "Kommuner", "Kommune", municipalities=True))
         _print_uncovered(console, c)
+        if c.uncovered_after.total and not o.holes_proven:
+            line(
+                console,
+                "Kanskje flere hull enn nødvendig: tidsgrensen var for kort til å bevise at færre "
+                "er umulig (prøv --time-limit 10).",
+                "yellow",
+            )
         line(
             console,
             f"Største avvik fra rettferdig andel: {number_no(c.max_deviation_before)} → "

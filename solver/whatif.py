@@ -34,6 +34,9 @@ class Outcome:
     roster: Roster | None = None
     instance: Instance | None = None
     status: str = "no_solution"  # solver status, or "invalid" when the scenario does not apply
+    #: The plan's shifts without a doctor are proven the fewest any plan can have (the
+    #: coverage stage reached its bound); else a short limit may have left some to fill.
+    holes_proven: bool = False
     problems: list[str] = field(default_factory=list)  # Norwegian
     seconds: float = 0.0
 
@@ -124,6 +127,7 @@ def _run_one(
         SolveOptions(time_limit=seconds, seed=seed, workers=workers, previous=baseline),
     )
     out.instance, out.status, out.seconds = changed, result.status, 0.0
+    out.holes_proven = any(st.name == "coverage" and st.status == "optimal" for st in result.stages)
     if result.roster is None:
         out.problems = list(result.explanation)
     else:

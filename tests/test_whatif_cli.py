@@ -120,3 +120,29 @@ def test_whatif_scope_takes_norwegian_words_and_the_old_english_ones() -> None:
         assert "alle, utenfor-kontortid, natt, helg" in err.report()
     else:
         raise AssertionError("an unknown scope must be refused")
+
+
+def test_whatif_says_when_its_holes_are_not_proven_the_fewest() -> None:
+    """Shifts left without a doctor are a what-if's most important number: when the time
+    limit ended the search before the fewest was proven, the answer says so and how to get a
+    surer one; a proven count stands alone."""
+    from rich.console import Console
+
+    from legevakt.whatif_cmd import print_whatif
+    from roster.comparison import compare
+    from roster.formats.exchange import Roster
+    from solver.whatif import Outcome, WhatIfResult
+    from tests.factories import D, make_instance, make_shift_type
+
+    night = make_shift_type("natt", period="night", start="23:00", end="08:00", points=3)
+    inst = make_instance(shift_types=(night,), start=D(2027, 1, 4), end=D(2027, 1, 5))
+    c = compare((inst, Roster()), (inst, Roster()))
+    assert c.uncovered_after.total == 2
+    for proven in (False, True):
+        outcome = Outcome(name="Uten leger", comparison=c, status="feasible", holes_proven=proven)
+        console = Console(record=True, width=120)
+        print_whatif(console, WhatIfResult(Roster(), "given", 0, [outcome], 1.0), False)
+        text = console.export_text()
+        assert "Vakter uten lege: 2 → 2" in text
+        assert ("Kanskje flere hull enn nødvendig" in text) is not proven
+        assert ("--time-limit 10" in text) is not proven

@@ -45,7 +45,7 @@ def test_whatif_exempt_moves_the_duties_to_the_same_pool_only() -> None:
         assert rows[b].shifts_diff == 0
     # a1's duties went to a2 and a3, about evenly.
     assert abs(rows["a2"].after.points - rows["a3"].after.points) <= 2  # type: ignore[union-attr]
-    assert o.comparison.uncovered_after.total == 0
+    assert o.comparison.uncovered_after.total == 0 and o.holes_proven
     assert "a1 fri:" in o.verdict and "Lege a1" in o.verdict
 
 
