@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
 
 from roster.fairness import CATEGORIES, Basis, basis, in_category
 from roster.formats.exchange import Roster
@@ -75,7 +76,7 @@ def burden(ctx: BuildCtx, di: int) -> cp_model.IntVar:
     if key not in cache:
         items = [(ctx.shifts[si].points, v) for si, v in ctx.by_doctor.get(di, [])]
         var = ctx.model.new_int_var(0, sum(p for p, _ in items), f"points[{ctx.doctors[di].id}]")
-        ctx.model.add(var == sum(p * v for p, v in items))
+        ctx.model.add(var == LinearExpr.weighted_sum([v for _, v in items], [p for p, _ in items]))
         cache[key] = var
     return cache[key]
 
@@ -90,7 +91,7 @@ def count(ctx: BuildCtx, di: int, kind: str, value: str) -> cp_model.IntVar:
         else:
             vs = [v for si, v in ctx.by_doctor.get(di, []) if in_category(ctx.shifts[si], value)]
         var = ctx.model.new_int_var(0, len(vs), f"{kind}[{ctx.doctors[di].id},{value}]")
-        ctx.model.add(var == sum(vs))
+        ctx.model.add(var == LinearExpr.sum(vs))
         cache[key] = var
     return cache[key]
 
@@ -99,7 +100,7 @@ def _sum_var(
     ctx: BuildCtx, name: str, terms: list[cp_model.LinearExprT], ub: int
 ) -> cp_model.IntVar:
     var = ctx.model.new_int_var(0, ub, name)
-    ctx.model.add(var == sum(terms))
+    ctx.model.add(var == LinearExpr.sum(terms))
     return var
 
 
@@ -147,7 +148,7 @@ def total_stage(
             over = ctx.model.new_int_var(0, ub, f"dev_total_over[{d},{k}]")
             ctx.model.add(over >= e - round(at * q))
             steep.append(weight * over)
-    objective = 4 * STEPS[-1][1] * len(devs) * m + cp_model.LinearExpr.sum(steep)
+    objective = 4 * STEPS[-1][1] * len(devs) * m + LinearExpr.sum(steep)
     stop = round((good_enough + 1e-6) * q) if good_enough is not None else None
     return Stage("total", objective, q, bound=bound, floor=floor, measure=m, stop=stop)
 
@@ -191,7 +192,7 @@ def changes_stage(ctx: BuildCtx, b: Basis, q: int, previous: Roster, allowance: 
         else:
             terms.append(1 - var)
     moved = ctx.model.new_int_var(lost, lost + len(terms), "changes")
-    ctx.model.add(moved == lost + cp_model.LinearExpr.sum(terms))
+    ctx.model.add(moved == lost + LinearExpr.sum(terms))
     total_ub = sum(s.points * s.doctors for s in ctx.shifts)
     ub = q * (total_ub + int(sum(abs(c) for c in b.carry.values())) + 1)
     beyond: list[cp_model.IntVar] = []
@@ -202,7 +203,7 @@ def changes_stage(ctx: BuildCtx, b: Basis, q: int, previous: Roster, allowance: 
         ctx.model.add(e >= -dev - round(allowance * q))
         beyond.append(e)
     weight = len(previous.assignments) + len(ctx.shifts) + 1
-    objective = moved + weight * cp_model.LinearExpr.sum(beyond)
+    objective = moved + weight * LinearExpr.sum(beyond)
     # Nothing is better than keeping every duty that can be kept with everyone within the
     # allowance: the search may stop there.
     # Later stages keep both: no more changes, and nobody further beyond the allowance.
@@ -219,11 +220,12 @@ def plan_distance(ctx: BuildCtx, plan: CountPlan) -> cp_model.IntVar:
     for (di, ci), vs in sorted(per.items()):
         want = plan.planned(di, ci)
         e = ctx.model.new_int_var(0, max(len(vs), want), f"off_plan[{ctx.doctors[di].id},{ci}]")
-        ctx.model.add(e >= sum(vs) - want)
-        ctx.model.add(e >= want - sum(vs))
+        have = LinearExpr.sum(vs)
+        ctx.model.add(e >= have - want)
+        ctx.model.add(e >= want - have)
         terms.append(e)
     dist = ctx.model.new_int_var(0, 2 * len(ctx.x) + 1, "off_plan")
-    ctx.model.add(dist == cp_model.LinearExpr.sum(terms))
+    ctx.model.add(dist == LinearExpr.sum(terms))
     return dist
 
 
@@ -281,9 +283,9 @@ def categories_stage(
         t.weight * (1 + BAND_ESCALATION) * len(ctx.shifts) for t in band_terms(ctx, b, weights)
     )
     bands = ctx.model.new_int_var(0, band_ub, "outside_bands_only")
-    ctx.model.add(bands == cp_model.LinearExpr.sum(terms))
+    ctx.model.add(bands == LinearExpr.sum(terms))
     outside = ctx.model.new_int_var(0, band_ub + sum(p.weight for p in rotation), "outside_bands")
-    ctx.model.add(outside == bands + cp_model.LinearExpr.sum([p.weight * p.expr for p in rotation]))
+    ctx.model.add(outside == bands + LinearExpr.sum([p.weight * p.expr for p in rotation]))
     return Stage("categories", outside, 1, bound=0.0, explained=bands)
 
 
@@ -323,9 +325,9 @@ def spread_stage(ctx: BuildCtx, b: Basis) -> Stage:
             if len(run) < 2:
                 continue
             z = ctx.model.new_int_var(0, len(run) - 1, f"cluster[{d},{day}]")
-            ctx.model.add(z >= sum(run) - 1)
+            ctx.model.add(z >= LinearExpr.sum(run) - 1)
             terms.append(z)
-    return Stage("spread", sum(terms) if terms else 0, 1)
+    return Stage("spread", LinearExpr.sum(terms) if terms else 0, 1)
 
 
 def penalty_stage(name: str, penalties: list[Penalty]) -> Stage:
