@@ -389,9 +389,8 @@ def _deadline(started: float, options: SolveOptions, variables: int) -> float:
     and reading the roster back out, which grows with the model (about 1 s per 100 000
     variables). Reproducible runs plan their work on CP-SAT's deterministic clock; the wall
     clock only caps them, at three times the limit, so a busy machine does not change the
-    roster. A short limit (a what-if's few seconds) keeps at most 15 % of it back: after the
-    deadline such a solve only reads its roster out."""
+    roster."""
     if options.deterministic:
         return started + 3 * options.time_limit
     margin = 0.5 + 0.03 * options.time_limit + variables / 100_000
-    return started + options.time_limit - min(margin, 0.15 * options.time_limit)
+    return started + options.time_limit - min(margin, 0.25 * options.time_limit)
