@@ -282,11 +282,11 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         completed = start_if_allowed(ctx, stage, start) if plan.name == "changes" else None
         if completed is not None:
             hint = completed.solution or hint
-        if plan.name == "coverage" and _covered_at_floor(ctx, start, floor):
+        settled = _settled_holes(ctx, start, floor) if plan.name == "coverage" else None
+        if settled is not None:
             # The starting roster keeps every rule and leaves only holes no roster can fill:
             # proven, no search.
-            holes = covered(ctx, start)
-            out = Outcome(cp_model.OPTIMAL, float(holes), float(floor), start)
+            out = Outcome(cp_model.OPTIMAL, float(settled), float(floor), start)
         elif plan.score is not None:
             out = targeted(ctx, stage, options, budget, started, hint, floor, plan.score, completed)
         else:
@@ -367,11 +367,14 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     return result
 
 
-def _covered_at_floor(ctx: BuildCtx, start: list[int], floor: int) -> bool:
-    """The starting roster keeps the duties before a freeze, leaves no hole a roster could
-    fill, and the checker (the oracle) finds no other breach in it."""
-    kept = all(start[v.index] for v in ctx.frozen)
-    return kept and covered(ctx, start) <= floor and rule_clean(ctx, start)
+def _settled_holes(ctx: BuildCtx, start: list[int], floor: int) -> int | None:
+    """The starting roster's holes when they settle the coverage stage: it keeps the duties
+    before a freeze, leaves no hole a roster could fill, and the checker (the oracle) finds
+    no other breach in it. None otherwise."""
+    if not all(start[v.index] for v in ctx.frozen):
+        return None
+    holes = covered(ctx, start)
+    return holes if holes <= floor and rule_clean(ctx, start) else None
 
 
 def _pre_budget(options: SolveOptions, share: float, deadline: float, most: float) -> float:

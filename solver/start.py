@@ -204,7 +204,12 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
         else:
             pairs = rebalance(ctx, goals, built, until=until)
         log.debug("rebalanced")
-    pairs = keep_agreements(ctx, goals, pairs)
+    return solution_of(ctx, keep_agreements(ctx, goals, pairs))
+
+
+def solution_of(ctx: BuildCtx, pairs: set[Pair]) -> list[int]:
+    """The model's values for a roster given as (doctor, shift) pairs: its assignments and
+    the holes they leave (other variables 0, for the stages to complete)."""
     solution = [0] * len(ctx.model.proto.variables)
     for pair, var in ctx.x.items():
         solution[var.index] = 1 if pair in pairs else 0

@@ -25,7 +25,7 @@ from solver.objectives import fairness_basis
 from solver.plan import count_plan
 from solver.search import Outcome
 from solver.solve import SolveOptions, build, solve
-from solver.start import roster_from
+from solver.start import roster_from, solution_of
 
 
 @pytest.fixture(scope="module")
@@ -40,18 +40,8 @@ def large(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _solution(ctx: BuildCtx, pairs: set[Pair]) -> list[int]:
-    solution = [0] * len(ctx.model.proto.variables)
-    for pair, var in ctx.x.items():
-        solution[var.index] = 1 if pair in pairs else 0
-    for si, hole in ctx.holes.items():
-        taken = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in pairs)
-        solution[hole.index] = max(0, ctx.shifts[si].doctors - taken)
-    return solution
-
-
 def _breaches(ctx: BuildCtx, pairs: set[Pair]) -> list[str]:
-    found = check(ctx.instance, roster_from(ctx, _solution(ctx, pairs)))
+    found = check(ctx.instance, roster_from(ctx, solution_of(ctx, pairs)))
     return [f.rule for f in found.breaches]
 
 
