@@ -1,22 +1,22 @@
 """Load on one web process over loopback: feeds, pages and the Excel export at 20 concurrent
-clients, measured with wrk (Debian package `wrk`).
+clients, measured with wrk (Debian package `wrk`); also a draft plan's pages (`draft…`).
 
     python bench/load.py [--seconds 10] [--connections 20] [--db bench/out/load.sqlite]
                          [--time-limit 25] [--runs 3] [--label after] [--write-results]
 
-Sets up the Innherred demo (a solved, published plan, as `legevakt serve --demo` does) in an
-SQLite file (kept in bench/out/ and reused, so later runs measure the same plan), starts ONE
-web process (`legevakt serve`, the real server in its own process) on a free loopback port,
-and runs wrk against it for each case: a fixed number of seconds, a fixed number of
-connections, one wrk thread. Before each case one request checks the status and size of
-the answer and warms what the server keeps. Reports requests per second and the latency
-percentiles (p50, p95, p99) wrk measured, with the machine's load average (1 min) when the
-case started; with --runs N each case runs N times and the run with the lowest p95 is kept
-(on a shared machine the best of a few short runs is the fairer figure). With
---write-results the table goes into bench/RESULTS.md with the command and the goals marked
-met or not (earlier tables in the section are kept, but one with the same label). Only
-loopback traffic; bounded in time; it stops by itself. Benchmarks are not tests: nothing
-here asserts on time.
+Sets up the Innherred demo (a solved, published plan, as `legevakt serve --demo` does, and
+an unpublished copy of it as a draft) in an SQLite file (kept in bench/out/ and reused, so
+later runs measure the same plan), starts ONE web process (`legevakt serve`, the real server
+in its own process) on a free loopback port, and runs wrk against it for each case: a fixed
+number of seconds, a fixed number of connections, one wrk thread. Before each case one
+request checks the status and size of the answer and warms what the server keeps. Reports
+requests per second and the latency percentiles (p50, p95, p99) wrk measured, with the
+machine's load average (1 min) when the case started; with --runs N each case runs N times
+and the run with the lowest p95 is kept (on a shared machine the best of a few short runs is
+the fairer figure). With --write-results the table goes into bench/RESULTS.md with the
+command and the goals marked met or not (earlier tables in the section are kept, but one
+with the same label). Only loopback traffic; bounded in time; it stops by itself. Benchmarks
+are not tests: nothing here asserts on time.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def prepare(db: Path, time_limit: float) -> dict[str, Any]:
     from web.app import create_app
     from web.demo import setup_demo
     from web.deps import Settings
-    from web.models import LegevaktRow
+    from web.models import LegevaktRow, SolveJob, utcnow
 
     app: Any = create_app(Settings(database_url=f"sqlite:///{db}"))
     demo = setup_demo(app, time_limit, say=lambda _: None, example="innherred")
@@ -120,6 +120,28 @@ def prepare(db: Path, time_limit: float) -> dict[str, Any]:
         version = store.latest_version(s, row.id)
         assert version is not None
         doctor = min(store.roster_from_json(version.roster).by_doctor())
+        draft = next(
+            (j.id for j in store.jobs_for(s, row) if j.status == "done" and j.id != version.job_id),
+            None,
+        )
+        if draft is None:  # an unpublished copy of the published plan: a re-plan's draft
+            src = s.get(SolveJob, version.job_id)
+            assert src is not None
+            copy = SolveJob(
+                legevakt_id=row.id,
+                status="done",
+                instance_yaml=src.instance_yaml,
+                time_limit=src.time_limit,
+                progress=src.progress,
+                roster=src.roster,
+                report=src.report,
+                created_by="bench",
+                started_at=src.started_at,
+                finished_at=utcnow(),
+            )
+            s.add(copy)
+            s.commit()
+            draft = copy.id
         tokens = {
             "all": store.active_token(s, row.id, None).token,  # type: ignore[union-attr]
             "doctor": store.active_token(s, row.id, doctor).token,  # type: ignore[union-attr]
@@ -127,6 +149,7 @@ def prepare(db: Path, time_limit: float) -> dict[str, Any]:
         info = {
             "slug": demo.slug,
             "version": version.number,
+            "draft": draft,
             "tokens": tokens,
             "doctor": doctor,
             "password": demo.password,
@@ -141,6 +164,7 @@ def prepare(db: Path, time_limit: float) -> dict[str, Any]:
 def cases(info: dict[str, Any]) -> list[Case]:
     v = f"/legevakter/{info['slug']}/versjoner/{info['version']}"
     doctor, all_ = info["tokens"]["doctor"], info["tokens"]["all"]
+    d = f"/planer/{info['draft']}"
     return [
         Case("doctor", "one doctor's feed, 200", f"/kalender/{doctor}.ics", 200),
         Case("doctor304", "one doctor's feed, 304", f"/kalender/{doctor}.ics", 304, etag=True),
@@ -149,6 +173,16 @@ def cases(info: dict[str, Any]) -> list[Case]:
         Case("calendar", "calendar page (month)", f"{v}/kalender?maned=2027-03", 200, cookie=True),
         Case("fairness", "fairness page", f"{v}/rettferdighet", 200, cookie=True),
         Case("xlsx", "XLSX export", f"{v}/eksport.xlsx", 200, cookie=True),
+        # A draft plan (/planer/{id}): an unpublished copy of the version, with the changes
+        # publishing it would make shown on its overview page.
+        Case("draft", "draft: overview", d, 200, cookie=True),
+        Case(
+            "draftcal", "draft: calendar (month)", f"{d}/kalender?maned=2027-03", 200, cookie=True
+        ),
+        Case("draftweek", "draft: week", f"{d}/uke?uke=2027-U10", 200, cookie=True),
+        Case("draftfair", "draft: fairness", f"{d}/rettferdighet", 200, cookie=True),
+        Case("draftdoc", "draft: one doctor", f"{d}/leger/{info['doctor']}", 200, cookie=True),
+        Case("draftxlsx", "draft: XLSX export", f"{d}/eksport.xlsx", 200, cookie=True),
     ]
 
 

@@ -316,10 +316,8 @@ def api_plan_report(ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
 
 
 @router.get("/planer/{job_id}/rettferdighet")
-def api_plan_fairness(
-    request: Request, ja: JobAccess = Depends(leads_job), s: Session = Depends(db)
-) -> dict[str, Any]:
-    return _job_view(s, ja.job, request.app.state.facts).fairness.to_dict()
+def api_plan_fairness(request: Request, ja: JobAccess = Depends(leads_job)) -> dict[str, Any]:
+    return _job_view(ja, request.app.state.facts).fairness.to_dict()
 
 
 @router.post("/planer/{job_id}/avbryt")
@@ -446,10 +444,9 @@ def api_plan_export(
     request: Request,
     fmt: Literal["xlsx", "csv", "html"],
     ja: JobAccess = Depends(leads_job),
-    s: Session = Depends(db),
 ) -> Response:
     """Excel workbook, roster.csv or the print view of a finished plan."""
-    return export_response(_job_view(s, ja.job, request.app.state.facts), fmt)
+    return export_response(_job_view(ja, request.app.state.facts), fmt)
 
 
 @router.get(

@@ -4,8 +4,8 @@ A published version is immutable, and so is a finished solve (a draft plan): the
 roster, holes, fairness report and month grids are the same on every request. `Facts` holds
 them, each computed on first use under a lock (twenty requests for a cold page compute it
 once, not twenty times) and kept in a small LRU per app (`FactsCache`), keyed by what the
-plan is ("versjon", id) or ("plan", id). These are copies of immutable data, never a source of
-truth, so each web process may keep its own.
+plan is: ("versjon", id) or ("plan", id, finished at). These are copies of immutable data,
+never a source of truth, so each web process may keep its own.
 
 The fairness report's expensive part, roster.targets.basis, depends on the instance alone: it
 is computed once per instance text and passed to roster.fairness.evaluate.
@@ -29,7 +29,8 @@ from web import views
 from web.store import instance_from_text, roster_from_json
 
 T = TypeVar("T")
-FactsKey = tuple[str, int]
+#: What a plan is: ("versjon", id) or ("plan", id, finished at).
+FactsKey = tuple[Any, ...]
 #: What `Facts.kept` and `FactsCache.kept` give for what is not computed yet.
 NOT_KEPT: Any = object()
 

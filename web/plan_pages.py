@@ -31,7 +31,7 @@ from web import preview, store, views
 from web.access import JobAccess, VersionAccess, leads_job, leads_version
 from web.deps import check_csrf, db
 from web.errors import AppError, not_found
-from web.facts import NOT_KEPT, Facts, FactsCache
+from web.facts import NOT_KEPT, Facts, FactsCache, FactsKey
 from web.models import LegevaktRow, PublishedVersion, SolveJob
 from web.pages import redirect, render
 from web.renders import Bodies, version_xlsx
@@ -48,14 +48,19 @@ def plan_page(
     job, row = ja.job, ja.row
     if job.status != "done":
         return render(request, "progress.html", {"row": row, "job": job})
-    view = _job_view(s, job)
-    published = store.published_as(s, job)
-    last = None if published else store.latest_version(s, row.id)
+    view = _job_plan(ja, _job_facts(job, request.app.state.facts))
+    published = ja.published
+    last = None if published else store.latest_version(s, row.id, light=True)
     ctx = {**_view_ctx(view), "publish_problems": [], "published": published, "last": last}
     if last is not None:  # a re-plan: what publishing it changes, per doctor
-        old = (store.instance_from_text(last.instance_yaml), store.roster_from_json(last.roster))
-        ctx["preview"] = preview.doctor_changes(*old, view.instance, view.roster)
+        ctx["preview"] = view.once(("preview", last.id), lambda: _changes(last, view))
     return render(request, "plan.html", ctx)
+
+
+def _changes(last: PublishedVersion, view: PlanView) -> Any:
+    """What publishing the plan changes against `last`, per doctor (its texts read here)."""
+    old = (store.instance_from_text(last.instance_yaml), store.roster_from_json(last.roster))
+    return preview.doctor_changes(*old, view.instance, view.roster)
 
 
 @router.post("/planer/{job_id}/avbryt")
@@ -136,26 +141,43 @@ def _planview(kind: str, title: str, base: str, row: LegevaktRow, facts: Facts) 
     )
 
 
-def _job_view(s: Session, job: SolveJob, cache: FactsCache | None = None) -> PlanView:
-    if job.status != "done" or job.roster is None:
+def _job_key(job: SolveJob) -> FactsKey:
+    """What a finished plan's facts are kept under: its id and when it finished (a finished
+    plan never changes; an id SQLite gives again after a deletion is another plan)."""
+    return ("plan", job.id, job.finished_at)
+
+
+def _job_facts(job: SolveJob, cache: FactsCache | None) -> Facts:
+    """The facts of a finished plan: kept, or read and parsed (its texts read only then)."""
+    if job.status != "done":
         raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
-    row = s.get(LegevaktRow, job.legevakt_id)
-    assert row is not None
-    published = store.published_as(s, job)
-    title = (
-        f"Plan {job.id}, publisert som versjon {published.number}"
-        if published
-        else f"Utkast (plan {job.id})"
-    )
+    kept = cache.kept(_job_key(job)) if cache is not None else None
+    if kept is not None:
+        return kept
+    if job.roster is None:
+        raise AppError(409, "ikke_ferdig", "Planen er ikke ferdig ennå.")
     roster = job.roster
 
     def load() -> Facts:
         return Facts(job.instance_yaml, roster, job.report or {})
 
-    facts = cache.get(("plan", job.id), load) if cache is not None else load()
-    view = _planview("plan", title, f"/planer/{job.id}", row, facts)
+    return cache.get(_job_key(job), load) if cache is not None else load()
+
+
+def _job_plan(ja: JobAccess, facts: Facts) -> PlanView:
+    job, published = ja.job, ja.published
+    title = (
+        f"Plan {job.id}, publisert som versjon {published.number}"
+        if published
+        else f"Utkast (plan {job.id})"
+    )
+    view = _planview("plan", title, f"/planer/{job.id}", ja.row, facts)
     view.job = job
     return view
+
+
+def _job_view(ja: JobAccess, cache: FactsCache | None = None) -> PlanView:
+    return _job_plan(ja, _job_facts(ja.job, cache))
 
 
 def _version_facts(v: PublishedVersion, cache: FactsCache | None) -> Facts:
@@ -179,10 +201,14 @@ def _version_view(
     return _version_plan(row, v, _version_facts(v, cache))
 
 
-def job_view(
-    request: Request, s: Session = Depends(db), ja: JobAccess = Depends(leads_job)
-) -> PlanView:
-    return _job_view(s, ja.job, request.app.state.facts)
+async def job_view(request: Request, ja: JobAccess = Depends(leads_job)) -> PlanView:
+    """On the event loop when this process keeps the plan's facts (nothing to read); the
+    first time, they are read and parsed in the thread pool. Access is checked by
+    `leads_job` on every request either way."""
+    cache: FactsCache = request.app.state.facts
+    if ja.job.status == "done" and cache.kept(_job_key(ja.job)) is not None:
+        return _job_view(ja, cache)
+    return await run_in_threadpool(_job_view, ja, cache)
 
 
 async def version_view(
@@ -260,12 +286,12 @@ def _calendar(request: Request, view: PlanView, maned: str | None) -> Response:
 
 
 def _week(request: Request, view: PlanView, uke: str | None) -> Response:
-    weeks = views.weeks_of(view.instance)
+    weeks = view.once("weeks", lambda: views.weeks_of(view.instance))
     keys = [k for k, _ in weeks]
     this_week = views.week_of(dt.date.today())  # the web app has a clock; the core does not
     key = uke if uke in keys else this_week if this_week in keys else keys[0]
-    i = keys.index(key)
-    week = views.week_view(view.instance, view.roster, key)
+    i = keys.index(key)  # only the plan's weeks are kept
+    week = view.once(("week", key), lambda: views.week_view(view.instance, view.roster, key))
     monday = week.days[0]
     assert monday is not None
     in_plan = next((c.date for c in week.days if c and c.in_plan), monday.date)
@@ -280,7 +306,7 @@ def _week(request: Request, view: PlanView, uke: str | None) -> Response:
             "next_key": keys[i + 1] if i + 1 < len(keys) else None,
             "month_key": f"{in_plan.year:04d}-{in_plan.month:02d}",
             "legend": views.LEGEND,
-            "codes": views.chip_codes(view.instance),
+            "codes": view.once("codes", lambda: views.chip_codes(view.instance)),
         },
     )
 
@@ -328,8 +354,13 @@ def _doctor(request: Request, view: PlanView, doctor_id: str, s: Session) -> Res
             **_view_ctx(view),
             "doctor": doctor,
             "load": load,
-            "counts": fairness_view.doctor_counts(view.instance, load),
-            "duties": views.duties_of(view.instance, view.roster, doctor_id),
+            "counts": view.once(
+                ("counts", doctor_id), lambda: fairness_view.doctor_counts(view.instance, load)
+            ),
+            "duties": view.once(
+                ("duties", doctor_id),
+                lambda: views.duties_of(view.instance, view.roster, doctor_id),
+            ),
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://")
             if feed_url

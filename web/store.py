@@ -444,32 +444,36 @@ def versions(s: Session, row: LegevaktRow) -> list[PublishedVersion]:
     )
 
 
+#: A version's large texts, deferred: read only when used.
+VERSION_TEXTS = (
+    defer(PublishedVersion.instance_yaml),
+    defer(PublishedVersion.roster),
+    defer(PublishedVersion.report),
+    defer(PublishedVersion.feed_state),
+)
+
+
 def version(s: Session, row: LegevaktRow, number: int, light: bool = False) -> PublishedVersion:
     """A version of the legevakt; `light`: its large texts (plan, roster, report, feed
     state) are read only when used (pages that keep them in memory, web.facts)."""
     query = select(PublishedVersion).where(
         PublishedVersion.legevakt_id == row.id, PublishedVersion.number == number
     )
-    if light:
-        query = query.options(
-            defer(PublishedVersion.instance_yaml),
-            defer(PublishedVersion.roster),
-            defer(PublishedVersion.report),
-            defer(PublishedVersion.feed_state),
-        )
-    found = s.scalar(query)
+    found = s.scalar(query.options(*VERSION_TEXTS) if light else query)
     if found is None:
         raise not_found("Versjonen")
     return found
 
 
-def latest_version(s: Session, legevakt_id: int) -> PublishedVersion | None:
-    return s.scalar(
+def latest_version(s: Session, legevakt_id: int, light: bool = False) -> PublishedVersion | None:
+    """The legevakt's latest version; `light`: its large texts read only when used."""
+    query = (
         select(PublishedVersion)
         .where(PublishedVersion.legevakt_id == legevakt_id)
         .order_by(PublishedVersion.number.desc())
         .limit(1)
     )
+    return s.scalar(query.options(*VERSION_TEXTS) if light else query)
 
 
 def latest_version_stamp(s: Session, legevakt_id: int) -> tuple[int, dt.datetime] | None:
