@@ -199,6 +199,7 @@ def create_app(settings: Settings | None = None, runner: JobRunner | None = None
         signed_no=signed_no,
         spread_no=spread_no,
         date_no=views.date_no,
+        breakable=views.breakable,
         day_no=views.day_no,
         iso_day_no=views.iso_day_no,
         short_day_no=views.short_day_no,

@@ -26,6 +26,28 @@ def clock(moment: dt.datetime) -> str:
     return moment.astimezone(OSLO).strftime("%H:%M")
 
 
+#: Where a long compound may break in a column heading: before the duty it names.
+_BREAK_BEFORE = ("bakvakt", "vakt")
+SOFT_HYPHEN = "\u00ad"
+
+
+def breakable(text: str, longest: int = 13) -> str:
+    """`text` with a soft hyphen in each word longer than `longest` letters before the duty
+    it names («Kompetanse-bakvakter»), so a table heading may wrap there and the table fits
+    its window; shown as the word itself when it does not wrap."""
+
+    def word(w: str) -> str:
+        if len(w) <= longest:
+            return w
+        for part in _BREAK_BEFORE:
+            at = w.lower().find(part, 4)
+            if at > 0:
+                return w[:at] + SOFT_HYPHEN + w[at:]
+        return w
+
+    return " ".join(word(w) for w in text.split(" "))
+
+
 def date_no(day: dt.date) -> str:
     return f"{day.day}. {MONTH_NO[day.month - 1]} {day.year}"
 
