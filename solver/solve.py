@@ -226,49 +226,12 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     ctx.deadline = deadline = _deadline(started, options, len(ctx.x))
     _fix_enforcement(ctx)
     result = SolveResult(status="no_solution", roster=None, variables=len(ctx.x))
-    b = fairness_basis(ctx)
-    weights = {str(k): v for k, v in instance.fairness.category_weights.items()}
-    if options.previous is not None and options.time_limit < REPLAN_PLAN_SECONDS:
-        counts = CountPlan(*cells(ctx))  # nothing planned: no bound, no counts to follow
-    else:
-        counts = count_plan(
-            ctx,
-            b,
-            _pre_budget(options, PLAN_SHARE, deadline, 0.15),
-            options.workers,
-            weights,
-            options.deterministic,
-        )
-    ctx.count_plan = counts  # type: ignore[attr-defined]
-    log.debug(
-        "count plan at %.1fs: largest deviation %.2f, outside bands %d, optimal %s, exact %s",
-        time.monotonic() - started,
-        counts.value,
-        counts.outside,
-        counts.optimal,
-        counts.exact,
-    )
-    allowance = 0.0
-    if options.previous is not None:
-        allowance = replan_allowance(ctx, b, counts.value, options.previous)
-    plans = _stages(ctx, penalties, options, allowance)
-    start = first_roster(ctx, options, Goals(ctx, b, counts), allowance)
-    log.debug("first roster at %.1fs", time.monotonic() - started)
-    if counts.counts and options.previous is None:  # a re-plan keeps what it can instead
-        seconds = _pre_budget(options, REALIZE_SHARE, deadline, 0.3)
-        start = realize(ctx, counts, options, seconds, start)
-        log.debug("count plan followed at %.1fs", time.monotonic() - started)
+    plans, start = _prepare(ctx, penalties, options, started)
     best: list[int] | None = None
     remaining_share = total_share = sum(p.share for p in plans)
     for plan in plans:
         left = deadline - time.monotonic()
-        if options.deterministic:  # planned shares: budgets must not depend on the wall clock
-            stages_time = options.time_limit * (1 - PLAN_SHARE - REALIZE_SHARE)
-            budget = stages_time * plan.share / total_share
-        else:
-            budget = left * plan.share / remaining_share if remaining_share > 0 else left
-            if plan.name == "coverage":  # a hole matters more than any fairness
-                budget = max(budget, 0.5 * left)
+        budget = _budget(options, plan, left, remaining_share, total_share)
         remaining_share -= plan.share
         if left <= stage_seconds(ctx) and best is not None:
             result.stages.append(StageResult(plan.name, "skipped", None, None, 0.0))
@@ -276,21 +239,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
         made_at = time.monotonic()
         stage = plan.make()
         log.debug("stage %s built in %.2fs", plan.name, time.monotonic() - made_at)
-        floor = unavoidable_holes(ctx) if plan.name == "coverage" else stage.floor
-        floor = max(floor, stage.stop or 0)  # stop there
-        hint = best or start
-        completed = start_if_allowed(ctx, stage, start) if plan.name == "changes" else None
-        if completed is not None:
-            hint = completed.solution or hint
-        settled = _settled_holes(ctx, start, floor) if plan.name == "coverage" else None
-        if settled is not None:
-            # The starting roster keeps every rule and leaves only holes no roster can fill:
-            # proven, no search.
-            out = Outcome(cp_model.OPTIMAL, float(settled), float(floor), start)
-        elif plan.score is not None:
-            out = targeted(ctx, stage, options, budget, started, hint, floor, plan.score, completed)
-        else:
-            out = run_stage(ctx, ctx.model, stage, options, budget, started, hint, floor)
+        out = _search(ctx, plan, stage, options, budget, started, best or start, start)
         status = STATUS.get(out.code, "unknown")
         log.debug(
             "stage %s done at %.1fs: %s %s",
@@ -300,37 +249,8 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
             None if out.solution is None else out.value / stage.scale,
         )
         if out.solution is not None:
-            held = out.value
-            if stage.hold is not None:
-                held = objective_value(stage.hold, out.solution) or 0.0
-            ctx.model.add(stage.fixed() <= int(round(held)) + plan.slack(stage))
-            value, bound = out.value / stage.scale, out.bound / stage.scale
-            if stage.stop is not None and out.value <= stage.stop:
-                # as good as the count plan, which is proven best to within its search step
-                bound, status = stage.bound or 0.0, "optimal"
-            elif stage.bound is not None:
-                bound = max(bound, stage.bound)
-                if value <= bound + 0.0015:
-                    status = "optimal"
-            result.stages.append(StageResult(plan.name, status, value, bound, out.seconds))
-            if plan.name == "coverage":
-                ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
-            if plan.name == "categories":
-                ctx.bands_kept = out.value == 0  # type: ignore[attr-defined]
-                # Only duties outside the bands are explained by rules; the big-holiday
-                # rotation in the same value is a wish weighed against them.
-                part = stage.explained
-                outside = out.value if part is None else out.solution[part.index]
-                if outside > 0 and status == "optimal":
-                    from solver.explain import explain_bands
-
-                    seconds = min(EXPLAIN_SECONDS, 0.1 * options.time_limit)
-                    result.notes += explain_bands(
-                        ctx, stage.fixed() if part is None else part, int(round(outside)), seconds
-                    )
+            _record(ctx, plan, stage, out, status, options, result, started)
             best = out.solution[: len(ctx.model.proto.variables)]
-            if options.progress:
-                options.progress(plan.name, value, bound, time.monotonic() - started)
             continue
         result.stages.append(StageResult(plan.name, status, None, None, out.seconds))
         if best is None and out.code != cp_model.INFEASIBLE and rule_clean(ctx, start):
@@ -365,6 +285,137 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     result.status = "optimal" if all_optimal else "feasible"
     result.seconds = time.monotonic() - started
     return result
+
+
+def _prepare(
+    ctx: BuildCtx, penalties: dict[str, list[Penalty]], options: SolveOptions, started: float
+) -> tuple[list[StagePlan], list[int]]:
+    """The steps before the stages: the count plan (the targets rounded to whole counts, and
+    the bound it proves), the stages in their order, and the first roster, brought to the
+    count plan when not re-planning."""
+    b = fairness_basis(ctx)
+    weights = {str(k): v for k, v in ctx.instance.fairness.category_weights.items()}
+    if options.previous is not None and options.time_limit < REPLAN_PLAN_SECONDS:
+        counts = CountPlan(*cells(ctx))  # nothing planned: no bound, no counts to follow
+    else:
+        counts = count_plan(
+            ctx,
+            b,
+            _pre_budget(options, PLAN_SHARE, ctx.deadline, 0.15),
+            options.workers,
+            weights,
+            options.deterministic,
+        )
+    ctx.count_plan = counts  # type: ignore[attr-defined]
+    log.debug(
+        "count plan at %.1fs: largest deviation %.2f, outside bands %d, optimal %s, exact %s",
+        time.monotonic() - started,
+        counts.value,
+        counts.outside,
+        counts.optimal,
+        counts.exact,
+    )
+    allowance = 0.0
+    if options.previous is not None:
+        allowance = replan_allowance(ctx, b, counts.value, options.previous)
+    plans = _stages(ctx, penalties, options, allowance)
+    start = first_roster(ctx, options, Goals(ctx, b, counts), allowance)
+    log.debug("first roster at %.1fs", time.monotonic() - started)
+    if counts.counts and options.previous is None:  # a re-plan keeps what it can instead
+        seconds = _pre_budget(options, REALIZE_SHARE, ctx.deadline, 0.3)
+        start = realize(ctx, counts, options, seconds, start)
+        log.debug("count plan followed at %.1fs", time.monotonic() - started)
+    return plans, start
+
+
+def _budget(
+    options: SolveOptions, plan: StagePlan, left: float, remaining_share: float, total_share: float
+) -> float:
+    """A stage's seconds: its share of what is left (time a stage before did not use rolls
+    over); coverage at least half of it, since a hole matters more than any fairness.
+    Reproducible runs plan their shares of the time limit instead, so budgets do not depend
+    on the wall clock."""
+    if options.deterministic:
+        stages_time = options.time_limit * (1 - PLAN_SHARE - REALIZE_SHARE)
+        return stages_time * plan.share / total_share
+    budget = left * plan.share / remaining_share if remaining_share > 0 else left
+    if plan.name == "coverage":
+        budget = max(budget, 0.5 * left)
+    return budget
+
+
+def _search(
+    ctx: BuildCtx,
+    plan: StagePlan,
+    stage: Stage,
+    options: SolveOptions,
+    budget: float,
+    started: float,
+    hint: list[int],
+    start: list[int],
+) -> Outcome:
+    """One stage's search from `hint` (the last stage's roster, or the first roster `start`):
+    settled without a search when the first roster leaves only holes no roster can fill;
+    the targeted search then CP-SAT when the stage says where each doctor stands; CP-SAT
+    alone otherwise. A re-plan's changes stage starts from the previous roster, repaired."""
+    floor = unavoidable_holes(ctx) if plan.name == "coverage" else stage.floor
+    floor = max(floor, stage.stop or 0)  # stop there
+    completed = start_if_allowed(ctx, stage, start) if plan.name == "changes" else None
+    if completed is not None:
+        hint = completed.solution or hint
+    settled = _settled_holes(ctx, start, floor) if plan.name == "coverage" else None
+    if settled is not None:
+        # The starting roster keeps every rule and leaves only holes no roster can fill:
+        # proven, no search.
+        return Outcome(cp_model.OPTIMAL, float(settled), float(floor), start)
+    if plan.score is not None:
+        return targeted(ctx, stage, options, budget, started, hint, floor, plan.score, completed)
+    return run_stage(ctx, ctx.model, stage, options, budget, started, hint, floor)
+
+
+def _record(
+    ctx: BuildCtx,
+    plan: StagePlan,
+    stage: Stage,
+    out: Outcome,
+    status: str,
+    options: SolveOptions,
+    result: SolveResult,
+    started: float,
+) -> None:
+    """A stage that found a roster: its value is held (within the stage's slack) for the
+    stages after it, and its result, bound and notes are recorded."""
+    assert out.solution is not None
+    held = out.value
+    if stage.hold is not None:
+        held = objective_value(stage.hold, out.solution) or 0.0
+    ctx.model.add(stage.fixed() <= int(round(held)) + plan.slack(stage))
+    value, bound = out.value / stage.scale, out.bound / stage.scale
+    if stage.stop is not None and out.value <= stage.stop:
+        # as good as the count plan, which is proven best to within its search step
+        bound, status = stage.bound or 0.0, "optimal"
+    elif stage.bound is not None:
+        bound = max(bound, stage.bound)
+        if value <= bound + 0.0015:
+            status = "optimal"
+    result.stages.append(StageResult(plan.name, status, value, bound, out.seconds))
+    if plan.name == "coverage":
+        ctx.holes_total = int(round(out.value))  # type: ignore[attr-defined]
+    if plan.name == "categories":
+        ctx.bands_kept = out.value == 0  # type: ignore[attr-defined]
+        # Only duties outside the bands are explained by rules; the big-holiday
+        # rotation in the same value is a wish weighed against them.
+        part = stage.explained
+        outside = out.value if part is None else out.solution[part.index]
+        if outside > 0 and status == "optimal":
+            from solver.explain import explain_bands
+
+            seconds = min(EXPLAIN_SECONDS, 0.1 * options.time_limit)
+            result.notes += explain_bands(
+                ctx, stage.fixed() if part is None else part, int(round(outside)), seconds
+            )
+    if options.progress:
+        options.progress(plan.name, value, bound, time.monotonic() - started)
 
 
 def _settled_holes(ctx: BuildCtx, start: list[int], floor: int) -> int | None:
