@@ -1,6 +1,7 @@
 """Local moves on a roster: single duties passed between doctors and swaps, every rule
 kept (solver.construct's checks) and competence pairing untouched. Toward the count plan
-(`rebalance`), or, when re-planning, lifting doctors below the allowance (`lift`)."""
+(`rebalance`), or, when re-planning, lifting doctors below the allowance (`lift`) and filling
+seats nobody could take directly (`fill_holes`)."""
 
 from __future__ import annotations
 
@@ -340,3 +341,67 @@ def keep_agreements(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> set[Pair]:
                 if _transferable(ctx, goals, st, e, di, si) and _try(ctx, st, caps, e, si, di):
                     break
     return set(st.assigned)
+
+
+def fill_holes(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> set[Pair]:
+    """Fill empty seats of shifts that must be staffed: a doctor who may take the seat takes
+    it, directly or, when one duty of theirs near in time stands in the way (rest, one duty
+    day in a row), by passing that duty to a third doctor who may take it. Every rule kept,
+    competence pairing untouched, duties fixed before a freeze stay. A re-plan's greedy fill
+    takes only the doctors free as they are; this finds the seats a swap frees, before any
+    search (a what-if of a few seconds may get no other)."""
+    st = goals.state()
+    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        take(ctx, st, di, si)
+    caps = caps_of(ctx)
+    frozen = {v.index for v in ctx.frozen}
+    for si, s in enumerate(ctx.shifts):
+        if not s.needed_always:
+            continue
+        seated = sum(1 for di, _ in ctx.by_shift.get(si, []) if (di, si) in st.assigned)
+        for _ in range(s.doctors - seated):
+            if not _fill_one(ctx, goals, st, caps, si, frozen):
+                break
+    return set(st.assigned)
+
+
+def _fill_one(
+    ctx: BuildCtx,
+    goals: Goals,
+    st: State,
+    caps: dict[str, int | None],
+    si: int,
+    frozen: set[int],
+) -> bool:
+    """One seat of shift si filled (see fill_holes); True if it was."""
+    s = ctx.shifts[si]
+    free = [u for u, _ in ctx.by_shift.get(si, []) if (u, si) not in st.assigned]
+    free = [u for u in free if _can_take(ctx, u, si)]
+    for u in free:
+        if fits(ctx, st, u, si, caps):
+            take(ctx, st, u, si)
+            return True
+    for u in free:
+        near = [
+            sc
+            for sc in st.duties[u]
+            if abs(ctx.shifts[sc].t0 - s.t0) <= _NEAR and ctx.x[(u, sc)].index not in frozen
+        ]
+        for sc in near:
+            drop(ctx, st, u, sc)
+            if fits(ctx, st, u, si, caps):
+                take(ctx, st, u, si)
+                for w, _ in ctx.by_shift.get(sc, []):
+                    if w == u or (w, sc) in st.assigned:
+                        continue
+                    if _transferable(ctx, goals, st, u, w, sc) and fits(ctx, st, w, sc, caps):
+                        take(ctx, st, w, sc)
+                        return True
+                drop(ctx, st, u, si)
+            take(ctx, st, u, sc)
+    return False
+
+
+#: Minutes between two duties' starts within which one may stand in the way of the other
+#: (the rest rule asks at most 24 h; a run of duty days is checked by `fits` itself).
+_NEAR = 3 * 24 * 60

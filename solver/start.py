@@ -12,7 +12,7 @@ from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
 from solver.construct import Goals, construct, deviation
 from solver.context import BuildCtx, Pair
-from solver.moves import keep_agreements, lift, rebalance
+from solver.moves import fill_holes, keep_agreements, lift, rebalance
 from solver.objectives import Stage, plan_distance
 from solver.plan import CountPlan
 from solver.polish import objective_value, polish
@@ -185,6 +185,9 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
             candidates.append(construct(ctx, goals))
 
         log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
+        floor = unavoidable_holes(ctx)
+        candidates = [fill_holes(ctx, goals, c) if missing(ctx, c) > floor else c for c in candidates]
+        log.debug("after filling holes: %s", [rank(c) for c in candidates])
         pairs = min(candidates, key=rank)
     else:
         big = large(ctx)  # not brought to the plan by realize
