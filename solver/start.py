@@ -10,6 +10,8 @@ from collections import defaultdict
 
 from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
+from roster.model import Role
+from roster.sharing import covered_primaries
 from solver.construct import Goals, construct, deviation
 from solver.context import BuildCtx, Pair
 from solver.moves import fill_holes, keep_agreements, lift, rebalance
@@ -122,9 +124,28 @@ def beyond(ctx: BuildCtx, b: Basis, pairs: set[tuple[int, int]], allowance: floa
 
 
 def kept_pairs(ctx: BuildCtx, previous: Roster) -> set[Pair]:
-    """The previous roster's duties that the plan still allows, as (doctor, shift) indices."""
+    """The previous roster's duties that the plan still allows, as (doctor, shift) indices,
+    without back-up duties no longer needed (without_idle_backups)."""
     keep = {(a.doctor_id, a.shift_id) for a in previous.assignments}
-    return {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+    pairs = {(di, si) for (di, si) in ctx.x if (ctx.doctors[di].id, ctx.shifts[si].id) in keep}
+    return without_idle_backups(ctx, pairs)
+
+
+def without_idle_backups(ctx: BuildCtx, pairs: set[Pair]) -> set[Pair]:
+    """`pairs` without the kompetansebakvakter no primary they cover needs any more. The plan
+    staffs a back-up only when a doctor who may not work alone is on a duty it covers (rule
+    competence_backup); a re-plan's kept roster can hold one whose primary fell ill or went
+    to a doctor who may work alone. The checker has nothing against such a duty, but the
+    model does, and a start it rejects leaves the re-plan's stages without a roster (a sick
+    leave on Innherred: every stage after coverage found nothing, and 41 duties moved)."""
+    covers = covered_primaries(ctx.shifts)
+    needing = {si for di, si in pairs if not ctx.competent.get((di, si), True)}
+    return {
+        (di, si)
+        for di, si in pairs
+        if ctx.shifts[si].role != Role.backup_competence
+        or any(p in needing for p in covers.get(si, ()))
+    }
 
 
 def replan_allowance(ctx: BuildCtx, b: Basis, best: float, previous: Roster) -> float:
@@ -170,6 +191,8 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
         candidates = [construct(ctx, goals, kept), construct(ctx, goals, kept, up_to)]
         candidates.append(rebalance(ctx, goals, candidates[1], until=until))
         candidates.append(lift(ctx, goals, candidates[0], allowance))
+        # (kept only up to the fair share may have dropped a primary that needed a back-up)
+        candidates = [without_idle_backups(ctx, c) for c in candidates]
 
         def rank(c: set[Pair]) -> tuple[int, float, int, float]:
             return (
@@ -186,7 +209,9 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
 
         log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
         floor = unavoidable_holes(ctx)
-        candidates = [fill_holes(ctx, goals, c) if missing(ctx, c) > floor else c for c in candidates]
+        candidates = [
+            fill_holes(ctx, goals, c) if missing(ctx, c) > floor else c for c in candidates
+        ]
         log.debug("after filling holes: %s", [rank(c) for c in candidates])
         pairs = min(candidates, key=rank)
     else:
