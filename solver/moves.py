@@ -69,6 +69,14 @@ class _Cost:
         return delta
 
 
+def _state(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> State:
+    """The construction's state holding `pairs`, taken in order of time."""
+    st = goals.state()
+    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
+        take(ctx, st, di, si)
+    return st
+
+
 def _outside_cost(n: int, lo: int, hi: int) -> int:
     """A count's cost: one per duty outside its band, four more for each beyond the first."""
     out = max(0, n - hi, lo - n)
@@ -91,10 +99,7 @@ def rebalance(
     is kept, the roster stays rule-clean. With a count plan only moves toward it are made,
     unless `improve` (a large plan, whose roster is not brought to the count plan by
     CP-SAT afterwards: solver.start.realize): then the moves and swaps above follow."""
-    st = goals.state()
-    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
-        take(ctx, st, di, si)
-    caps = caps_of(ctx)
+    st, caps = _state(ctx, goals, pairs), caps_of(ctx)
     if goals.plan is not None:
         # With a count plan, the moves toward it are enough here: the targeted search that
         # follows (solver.solve._realize) does the rest far better than more moves would.
@@ -277,10 +282,7 @@ def lift(ctx: BuildCtx, goals: Goals, pairs: set[Pair], allowance: float) -> set
     to it, one duty at a time from the doctor furthest above target who has one they can
     take (every rule kept, competence pairing untouched). Each duty moved is one change, so
     the fewest moves that do it are the start of a re-plan that changes little."""
-    st = goals.state()
-    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
-        take(ctx, st, di, si)
-    caps = caps_of(ctx)
+    st, caps = _state(ctx, goals, pairs), caps_of(ctx)
     b = goals.b
     index = ctx.doctor_index
     compared = [index[d] for d in b.compared]
@@ -311,10 +313,7 @@ def keep_agreements(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> set[Pair]:
     is furthest above target, every rule kept and competence pairing untouched. The greedy
     roster gives such a doctor duties like anyone else and can leave them short, and a
     roster that breaks an agreement is not rule-clean. Bounded by the doctor's shifts."""
-    st = goals.state()
-    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
-        take(ctx, st, di, si)
-    caps = caps_of(ctx)
+    st, caps = _state(ctx, goals, pairs), caps_of(ctx)
     b = goals.b
 
     def above(di: int) -> float:
@@ -350,10 +349,7 @@ def fill_holes(ctx: BuildCtx, goals: Goals, pairs: set[Pair]) -> set[Pair]:
     competence pairing untouched, duties fixed before a freeze stay. A re-plan's greedy fill
     takes only the doctors free as they are; this finds the seats a swap frees, before any
     search (a what-if of a few seconds may get no other)."""
-    st = goals.state()
-    for di, si in sorted(pairs, key=lambda p: (ctx.shifts[p[1]].t0, p)):
-        take(ctx, st, di, si)
-    caps = caps_of(ctx)
+    st, caps = _state(ctx, goals, pairs), caps_of(ctx)
     frozen = {v.index for v in ctx.frozen}
     for si, s in enumerate(ctx.shifts):
         if not s.needed_always:

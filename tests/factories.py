@@ -66,6 +66,22 @@ def make_doctor(id: str = "d1", **kw: Any) -> Doctor:
     return Doctor(id=id, competence=competence, **base)
 
 
+def make_lis1(id: str = "lis", **kw: Any) -> Doctor:
+    """A doctor in the first year of specialisation (LIS1), new to legevakt: may not work
+    alone, so needs a kompetansebakvakt (akuttmedisinforskriften § 7)."""
+    competence = make_competence(
+        specialist_since=None, authorised_since=D(2025, 9, 1), legevakt_shifts_before=3
+    )
+    return make_doctor(id, kind="lis1", competence=competence, **kw)
+
+
+def make_backup_type(id: str = "bakvakt", covers: tuple[str, ...] = ("kveld",)) -> ShiftType:
+    """A kompetansebakvakt on home standby covering the given shift types, 1 point."""
+    return make_shift_type(
+        id, role="backup_competence", mode="standby", response_minutes=30, covers=covers, points=1
+    )
+
+
 def make_shift_type(id: str = "kveld", **kw: Any) -> ShiftType:
     base: dict[str, Any] = {
         "label": id.capitalize(),

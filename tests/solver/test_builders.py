@@ -20,9 +20,11 @@ from solver.solve import SolveOptions, SolveResult, solve
 from tests.factories import (
     D,
     every_doctor_had_easter,
+    make_backup_type,
     make_competence,
     make_doctor,
     make_instance,
+    make_lis1,
     make_shift_type,
     override,
 )
@@ -197,21 +199,8 @@ def test_courses_required_no_duty_after_course_expires() -> None:
 
 # --------------------------------------------------------------------------- competence
 
-LIS1 = make_doctor(
-    "lis",
-    kind="lis1",
-    competence=make_competence(
-        specialist_since=None, authorised_since=D(2025, 9, 1), legevakt_shifts_before=3
-    ),
-)
-BACKUP = make_shift_type(
-    "bakvakt",
-    role="backup_competence",
-    mode="standby",
-    response_minutes=30,
-    covers=("kveld",),
-    points=1,
-)
+LIS1 = make_lis1()
+BACKUP = make_backup_type()
 
 
 def test_competence_backup_lis1_on_duty_gets_backup() -> None:

@@ -15,25 +15,18 @@ from solver.solve import SolveOptions, build, solve
 from solver.start import kept_pairs, without_idle_backups
 from tests.factories import (
     D,
-    make_competence,
+    make_backup_type,
     make_doctor,
     make_instance,
+    make_lis1,
     make_shift_type,
     override,
     roster_of,
 )
 
 EVENING = make_shift_type("kveld")
-BACKUP = make_shift_type(
-    "bakvakt", role="backup_competence", mode="standby", response_minutes=30, covers=("kveld",)
-)
-LIS1 = make_doctor(
-    "lis",
-    kind="lis1",
-    competence=make_competence(
-        specialist_since=None, authorised_since=D(2025, 9, 1), legevakt_shifts_before=3
-    ),
-)
+BACKUP = make_backup_type()
+LIS1 = make_lis1()
 PREVIOUS = roster_of(
     ("2027-01-04:kveld", "lis"),
     ("2027-01-04:bakvakt", "d1"),
