@@ -371,8 +371,11 @@ def _fill_one(
 ) -> bool:
     """One seat of shift si filled (see fill_holes); True if it was."""
     s = ctx.shifts[si]
-    free = [u for u, _ in ctx.by_shift.get(si, []) if (u, si) not in st.assigned]
-    free = [u for u in free if _can_take(ctx, u, si)]
+    free = [
+        u
+        for u, _ in ctx.by_shift.get(si, [])
+        if (u, si) not in st.assigned and _can_take(ctx, u, si)
+    ]
     for u in free:
         if fits(ctx, st, u, si, caps):
             take(ctx, st, u, si)

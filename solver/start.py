@@ -169,51 +169,16 @@ def replan_allowance(ctx: BuildCtx, b: Basis, best: float, previous: Roster) -> 
 
 def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: float) -> list[int]:
     """A starting point for the search: when re-planning, the best start built from the
-    previous roster (`allowance`: replan_allowance, computed once by the caller); else the
-    greedy construction, rebalanced. Agreed numbers of duties are then met where the rules
-    let them (solver.moves.keep_agreements). Holes fill what is missing."""
+    previous roster (_replan_start; `allowance`: replan_allowance, computed once by the
+    caller); else the greedy construction, rebalanced. Agreed numbers of duties are then met
+    where the rules let them (solver.moves.keep_agreements). Holes fill what is missing."""
     b = goals.b
     # The construction may use a third of what is left and the local search after it up to
     # half in all: the search after them needs the rest.
     left = max(0.0, ctx.deadline - time.monotonic())
     hurry, until = time.monotonic() + CONSTRUCT_SHARE * left, time.monotonic() + 0.5 * left
     if options.previous is not None:
-        kept = kept_pairs(ctx, options.previous)
-        # Candidates, best by the stage order (holes, points beyond the re-plan allowance,
-        # changes, then fairness): what the previous roster still allows, kept whole (as is,
-        # and lifted toward the allowance); kept only up to each doctor's new fair share (as
-        # is, and rebalanced); and, when none of these is whole and within the allowance, a
-        # fresh greedy roster. Empty seats are filled greedily in each.
-        top = max((s.points for s in ctx.shifts), default=0)
-        up_to = {
-            di: b.points[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in b.points
-        }
-        candidates = [construct(ctx, goals, kept), construct(ctx, goals, kept, up_to)]
-        candidates.append(rebalance(ctx, goals, candidates[1], until=until))
-        candidates.append(lift(ctx, goals, candidates[0], allowance))
-        # (kept only up to the fair share may have dropped a primary that needed a back-up)
-        candidates = [without_idle_backups(ctx, c) for c in candidates]
-
-        def rank(c: set[Pair]) -> tuple[int, float, int, float]:
-            return (
-                missing(ctx, c),
-                round(beyond(ctx, b, c, allowance), 3),
-                len(kept - c),
-                round(deviation(ctx, b, c), 3),
-            )
-
-        if min(rank(c)[:2] for c in candidates) > (unavoidable_holes(ctx), 0.0):
-            # The previous roster leaves holes or points beyond the allowance that keeping it
-            # cannot mend: a fresh roster may do better.
-            candidates.append(construct(ctx, goals))
-
-        log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank(c) for c in candidates])
-        floor = unavoidable_holes(ctx)
-        candidates = [
-            fill_holes(ctx, goals, c) if missing(ctx, c) > floor else c for c in candidates
-        ]
-        log.debug("after filling holes: %s", [rank(c) for c in candidates])
-        pairs = min(candidates, key=rank)
+        pairs = _replan_start(ctx, goals, options.previous, allowance, until)
     else:
         big = large(ctx)  # not brought to the plan by realize
         if big and goals.plan is not None and not goals.plan.settled:
@@ -233,6 +198,48 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
             pairs = rebalance(ctx, goals, built, until=until)
         log.debug("rebalanced")
     return solution_of(ctx, keep_agreements(ctx, goals, pairs))
+
+
+def _replan_start(
+    ctx: BuildCtx, goals: Goals, previous: Roster, allowance: float, until: float
+) -> set[Pair]:
+    """The best start built from the previous roster, by the stage order (holes, points
+    beyond the re-plan allowance, changes, then fairness). Candidates: what the previous
+    roster still allows, kept whole (as is, and lifted toward the allowance); kept only up to
+    each doctor's new fair share (as is, and rebalanced); and, when none of these is whole
+    and within the allowance, a fresh greedy roster. Empty seats are filled greedily in
+    each, then by passing a duty on (solver.moves.fill_holes)."""
+    b = goals.b
+    kept = kept_pairs(ctx, previous)
+    top = max((s.points for s in ctx.shifts), default=0)
+    up_to = {di: b.points[d.id] + top / 2 for di, d in enumerate(ctx.doctors) if d.id in b.points}
+    candidates = [construct(ctx, goals, kept), construct(ctx, goals, kept, up_to)]
+    candidates.append(rebalance(ctx, goals, candidates[1], until=until))
+    candidates.append(lift(ctx, goals, candidates[0], allowance))
+    floor = unavoidable_holes(ctx)
+
+    def finished(c: set[Pair]) -> tuple[tuple[int, float, int, float], set[Pair]]:
+        """The candidate without back-ups no longer needed (kept only up to the fair share
+        may have dropped a primary that needed one), its seats filled where a duty can pass
+        on, and its rank."""
+        c = without_idle_backups(ctx, c)
+        if missing(ctx, c) > floor:
+            c = fill_holes(ctx, goals, c)
+        rank = (
+            missing(ctx, c),
+            round(beyond(ctx, b, c, allowance), 3),
+            len(kept - c),
+            round(deviation(ctx, b, c), 3),
+        )
+        return rank, c
+
+    ranked = [finished(c) for c in candidates]
+    if min(rank[:2] for rank, _ in ranked) > (floor, 0.0):
+        # The previous roster leaves holes or points beyond the allowance that keeping it
+        # cannot mend: a fresh roster may do better.
+        ranked.append(finished(construct(ctx, goals)))
+    log.debug("re-plan starts (allowance %.2f): %s", allowance, [rank for rank, _ in ranked])
+    return min(ranked, key=lambda rc: rc[0])[1]
 
 
 def solution_of(ctx: BuildCtx, pairs: set[Pair]) -> list[int]:
