@@ -23,6 +23,19 @@ def broker_url() -> str | None:
     return os.environ.get(BROKER_ENV, "").strip() or None
 
 
+def usable_database() -> str:
+    """The database URL, after checking that the database answers; a clear message and exit
+    code 2 when it does not (wrong DATABASE_URL, no PostgreSQL driver, database down)."""
+    from web.db import database_problem, database_url
+
+    url = database_url()
+    problem = database_problem(url)
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
+    return url
+
+
 def trusted_proxies() -> tuple[str, ...]:
     """VAKTPLAN_TRUSTED_PROXIES: comma-separated addresses or networks of reverse proxies."""
     raw = os.environ.get(PROXIES_ENV, "")
@@ -50,22 +63,29 @@ def serve(
     from sqlalchemy.exc import IntegrityError
 
     from web.app import create_app, first_admin_needed
-    from web.db import database_url
+    from web.db import shown_url
     from web.demo import setup_demo
     from web.deps import Settings
     from web.security import new_password
     from web.users import create_user
 
+    url = usable_database()
+    broker = broker_url()
+    if broker is not None:
+        from web.queue import broker_problem
+
+        problem = broker_problem(broker)
+        if problem is not None:  # pages and feeds work; new plans fail at once until it answers
+            typer.echo(f"Advarsel: {problem} Til den svarer, kan ingen planer lages.", err=True)
     app = create_app(
         Settings(
             https=os.environ.get(HTTPS_ENV, "") not in ("", "0"),
             trusted_proxies=trusted_proxies(),
-            broker_url=broker_url(),
+            broker_url=broker,
         )
     )
-    url = database_url()
-    typer.echo(f"Database: {url.split('@')[-1] if '@' in url else url}")
-    if broker_url():
+    typer.echo(f"Database: {shown_url(url)}")
+    if broker is not None:
         typer.echo("Planlegging: i køen (start arbeidere med «legevakt worker»).")
     login: tuple[str, str] | None = None
     if demo:
@@ -115,8 +135,8 @@ def worker(
 ) -> None:
     """Start en arbeider som lager vaktplaner fra køen (krever VAKTPLAN_BROKER_URL og
     DATABASE_URL). Start så mange du vil, på hvilke maskiner du vil."""
-    from web.db import database_url, make_engine, migrate
-    from web.queue import run_worker
+    from web.db import make_engine, migrate, shown_url
+    from web.queue import broker_problem, run_worker
 
     broker = broker_url()
     if broker is None:
@@ -126,7 +146,11 @@ def worker(
             err=True,
         )
         raise typer.Exit(2)
-    url = database_url()
+    url = usable_database()
+    problem = broker_problem(broker)
+    if problem is not None:
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     if url.startswith("sqlite") and not os.environ.get("VAKTPLAN_DB"):
         typer.echo(
             "Advarsel: ingen DATABASE_URL; arbeideren bruker SQLite-filen i denne mappen. "
@@ -136,14 +160,14 @@ def worker(
     engine = make_engine(url)
     migrate(engine)
     engine.dispose()
-    typer.echo(f"Arbeider: database {url.split('@')[-1] if '@' in url else url}, kø {broker}")
+    typer.echo(f"Arbeider: database {shown_url(url)}, kø {shown_url(broker)}")
     run_worker(broker, concurrency=concurrency, hostname=name, loglevel=loglevel.upper())
 
 
 def _session() -> Any:
-    from web.db import database_url, make_engine, migrate, session_factory
+    from web.db import make_engine, migrate, session_factory
 
-    engine = make_engine(database_url())
+    engine = make_engine(usable_database())
     migrate(engine)
     return session_factory(engine)()
 

@@ -32,6 +32,7 @@ from celery import Celery, signals
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from web.db import shown_url
 from web.jobs import Lease, Reaper, hard_limit, run_job, worker_name
 from web.models import SolveJob, utcnow
 
@@ -77,6 +78,22 @@ def make_celery(broker_url: str) -> Celery:
     )
     app.task(name=TASK, acks_late=True)(_solve_task)
     return app
+
+
+def broker_problem(broker_url: str, timeout: float = 5.0) -> str | None:
+    """Why the broker at `broker_url` cannot be reached, in Norwegian for the operator, or
+    None when it answers. `legevakt worker` asks before it starts (Celery would otherwise
+    retry in its log for minutes); `legevakt serve` warns."""
+    try:
+        with make_celery(broker_url).connection_for_write(connect_timeout=timeout) as conn:
+            conn.ensure_connection(max_retries=0, timeout=timeout)
+    except Exception as exc:  # refused, unknown host, wrong password, not a broker URL
+        detail = str(exc).strip().strip("'").rstrip(".") or type(exc).__name__
+        return (
+            f"Køen ({shown_url(broker_url)}) svarer ikke: {detail}. Sjekk {BROKER_ENV}, at Redis "
+            "kjører, og at den slipper inn denne maskinen."
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- worker side

@@ -1,8 +1,10 @@
-"""`legevakt create-admin` and `legevakt serve` (the server itself is not started here)."""
+"""`legevakt create-admin` and `legevakt serve` (the server itself is not started here),
+and what they say when the database or the queue cannot be reached."""
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,9 @@ from typer.testing import CliRunner
 
 from legevakt.cli import app as cli
 from roster.checker import check
+from tests.conftest import free_port
 from web import store, users
-from web.db import make_engine, session_factory
+from web.db import make_engine, session_factory, shown_url
 
 runner = CliRunner()
 
@@ -136,3 +139,65 @@ def test_serve_trusts_forwarded_headers_only_from_configured_proxies(
     assert r.exit_code == 0, r.output
     assert seen["app"].state.settings.trusted_proxies == ("127.0.0.1", "10.0.0.0/8")
     assert seen["proxy_headers"] is False  # uvicorn believes no proxy; the app decides
+
+
+def test_serve_with_unreachable_database_says_so_and_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen = _no_server(monkeypatch)
+    port = free_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://vaktplan:hemmelig@127.0.0.1:{port}/vaktplan")
+    monkeypatch.delenv("VAKTPLAN_BROKER_URL", raising=False)
+    r = runner.invoke(cli, ["serve"])
+    assert r.exit_code == 2, r.output
+    assert f"Får ikke kontakt med databasen postgresql+psycopg://127.0.0.1:{port}/vaktplan" in (
+        r.output
+    )
+    assert "Sjekk DATABASE_URL" in r.output
+    assert "hemmelig" not in r.output and "Traceback" not in r.output
+    assert seen == {}  # no server was started
+
+
+def test_serve_without_postgres_driver_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_server(monkeypatch)
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` fails as if missing
+    monkeypatch.setenv("DATABASE_URL", "postgresql://vaktplan:hemmelig@127.0.0.1:5432/vaktplan")
+    r = runner.invoke(cli, ["serve"])
+    assert r.exit_code == 2, r.output
+    assert "PostgreSQL-støtte er ikke installert" in r.output
+    assert "pip install -e '.[postgres]'" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_serve_with_unreachable_broker_warns_and_starts(
+    db_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _no_server(monkeypatch)
+    port = free_port()
+    monkeypatch.setenv("VAKTPLAN_BROKER_URL", f"redis://:hemmelig@127.0.0.1:{port}/0")
+    r = runner.invoke(cli, ["serve"])
+    assert r.exit_code == 0, r.output
+    assert f"Advarsel: Køen (redis://127.0.0.1:{port}/0) svarer ikke" in r.output
+    assert "hemmelig" not in r.output
+    assert seen["port"] == 8000  # pages and feeds work without the queue
+
+
+def test_create_admin_with_missing_sqlite_folder_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("VAKTPLAN_DB", str(tmp_path / "finnes-ikke" / "v.sqlite"))
+    r = runner.invoke(cli, ["create-admin", "-u", "kari", "--password", "et-langt-passord"])
+    assert r.exit_code == 2, r.output
+    assert "Kan ikke åpne databasefilen" in r.output and "finnes-ikke" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_shown_url_hides_user_and_password() -> None:
+    assert shown_url("redis://:hemmelig@db:6379/0") == "redis://db:6379/0"
+    assert shown_url("postgresql://vaktplan:p%40ss@db:5432/vaktplan") == (
+        "postgresql://db:5432/vaktplan"
+    )
+    assert shown_url("sqlite:///vaktplan.sqlite") == "sqlite:///vaktplan.sqlite"
