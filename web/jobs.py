@@ -13,7 +13,10 @@ The database row is the truth about a job, whoever runs it:
   a solve is idempotent (same input, same seed), and a stale worker never stores a result;
 - the worker keeps `heartbeat_at` fresh; `reap` gives a running job whose heartbeat is older
   than the lease back to the queue (at most `attempts` times) or fails it with a reason, so a
-  killed worker leaves no job stuck.
+  killed worker leaves no job stuck;
+- on a queued job `heartbeat_at` is when it was last sent (None: when it was made);
+  `resend_lost` sends a job again that is still queued long after that, so a message the
+  broker lost leaves no job waiting for ever either (a second copy is claimed by nobody).
 
 `ThreadJobRunner` is the in-process default (one worker thread; solves never run inside a
 request). web.queue.CeleryJobRunner sends the job id to Celery workers (`legevakt worker`).
@@ -52,11 +55,14 @@ PROGRESS_EVERY = 0.5
 @dataclass(frozen=True)
 class Lease:
     """How a running job proves it is alive: a heartbeat every `heartbeat` seconds; after
-    `lease` seconds without one the job is reaped, and after `attempts` claims it fails."""
+    `lease` seconds without one the job is reaped, and after `attempts` claims it fails. A
+    job still queued `resend` seconds after it was last sent is sent again (its message may
+    be lost: a broker restarted without its data)."""
 
     heartbeat: float = 5.0
     lease: float = 30.0
     attempts: int = 3
+    resend: float = 600.0
 
 
 class JobRunner(Protocol):
@@ -337,7 +343,7 @@ def reap(factory: sessionmaker[Session], lease: Lease, now: dt.datetime | None =
             job_id,
             attempts,
             status="queued",
-            heartbeat_at=None,
+            heartbeat_at=now,  # when it is sent again (resend_lost)
             progress={"label": f"Venter på en ny arbeider (forsøk {attempts + 1})"},
         ):
             log.warning("job %s: worker lost; queued again (attempt %s)", job_id, attempts + 1)
@@ -345,8 +351,40 @@ def reap(factory: sessionmaker[Session], lease: Lease, now: dt.datetime | None =
     return requeued
 
 
+def resend_lost(
+    factory: sessionmaker[Session], lease: Lease, now: dt.datetime | None = None
+) -> list[int]:
+    """Queued jobs last sent (or made) more than `lease.resend` seconds ago, to be sent again:
+    the broker may have lost their message. Each is marked as sent now in a conditional
+    UPDATE, so of several processes reaping at once only one sends it."""
+    now = now or utcnow()
+    before = now - dt.timedelta(seconds=lease.resend)
+    due = and_(
+        SolveJob.status == "queued",
+        or_(
+            SolveJob.heartbeat_at < before,
+            and_(SolveJob.heartbeat_at.is_(None), SolveJob.created_at < before),
+        ),
+    )
+    resent = []
+    with factory() as s:
+        for job_id in s.scalars(select(SolveJob.id).where(due)).all():
+            done = s.execute(
+                update(SolveJob)
+                .where(SolveJob.id == job_id, due)
+                .values(heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            s.commit()
+            if getattr(done, "rowcount", 0) == 1:
+                log.warning("job %s still queued; sent again", job_id)
+                resent.append(job_id)
+    return resent
+
+
 class Reaper:
-    """A daemon thread that runs `reap` every few seconds and sends requeued jobs again."""
+    """A daemon thread that runs `reap` and `resend_lost` every few seconds and sends the jobs
+    they return again."""
 
     def __init__(
         self,
@@ -367,6 +405,8 @@ class Reaper:
         while not self.stop.wait(every):
             try:
                 for job_id in reap(self.factory, self.lease):
+                    self.resubmit(job_id)
+                for job_id in resend_lost(self.factory, self.lease):
                     self.resubmit(job_id)
             except Exception:  # the database or broker is away: try again next round
                 log.warning("reaping jobs failed", exc_info=True)

@@ -11,7 +11,8 @@ worker runs web.jobs.run_job for the ids it receives. The database row stays the
 - the reaper (web.jobs.Reaper, in every web process and every worker) does not wait that
   long: a job whose heartbeat stops is queued again and sent again within the lease, or
   failed after its last attempt; a message that arrives for a job already claimed or
-  finished does nothing;
+  finished does nothing; a job still queued long after it was sent (Redis restarted without
+  its data) is sent again;
 - time limits: the solver keeps its own limit; Celery kills a solve that runs past
   web.jobs.hard_limit (model building on an overloaded machine), and the reaper fails it;
 - cancellation: the row is marked cancelled at once (web.store.cancel_job), and the worker
@@ -19,7 +20,8 @@ worker runs web.jobs.run_job for the ids it receives. The database row stays the
 
 Configuration from the environment, the same in web processes and workers:
 VAKTPLAN_BROKER_URL (redis://host:6379/0), DATABASE_URL, and for tests or tuning
-VAKTPLAN_JOB_HEARTBEAT, VAKTPLAN_JOB_LEASE, VAKTPLAN_JOB_ATTEMPTS (seconds, seconds, count).
+VAKTPLAN_JOB_HEARTBEAT, VAKTPLAN_JOB_LEASE, VAKTPLAN_JOB_ATTEMPTS, VAKTPLAN_JOB_RESEND (seconds,
+seconds, count, seconds).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def lease_from_env() -> Lease:
         heartbeat=float(os.environ.get("VAKTPLAN_JOB_HEARTBEAT", base.heartbeat)),
         lease=float(os.environ.get("VAKTPLAN_JOB_LEASE", base.lease)),
         attempts=int(os.environ.get("VAKTPLAN_JOB_ATTEMPTS", base.attempts)),
+        resend=float(os.environ.get("VAKTPLAN_JOB_RESEND", base.resend)),
     )
 
 

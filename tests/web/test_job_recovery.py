@@ -18,7 +18,16 @@ from web import store
 from web.app import create_app
 from web.db import session_factory
 from web.deps import Settings
-from web.jobs import LOST_MESSAGE, TOO_LONG_MESSAGE, Lease, _write, claim, reap, run_job
+from web.jobs import (
+    LOST_MESSAGE,
+    TOO_LONG_MESSAGE,
+    Lease,
+    _write,
+    claim,
+    reap,
+    resend_lost,
+    run_job,
+)
 from web.models import SolveJob, utcnow
 
 LEASE = Lease(heartbeat=1.0, lease=10.0, attempts=2)
@@ -136,3 +145,30 @@ def test_cancel_a_queued_job_frees_the_legevakt(tmp_path: Path, template_db: Pat
         log = client.get("/api/legevakter/fjellvik/logg").json()
         assert any(e["handling"] == "plan_avbrutt" for e in log), log
     app.state.engine.dispose()
+
+
+def test_resend_lost_sends_a_long_queued_job_again_once(engine: Engine) -> None:
+    job_id = _queued_job(engine)
+    factory = session_factory(engine)
+    assert resend_lost(factory, LEASE) == []  # just made: its message is on its way
+    later = utcnow() + dt.timedelta(seconds=LEASE.resend + 1)
+    assert resend_lost(factory, LEASE, now=later) == [job_id]
+    assert resend_lost(factory, LEASE, now=later) == []  # another process, same round: no copy
+    again = later + dt.timedelta(seconds=LEASE.resend + 1)
+    assert resend_lost(factory, LEASE, now=again) == [job_id]
+    assert claim(factory, job_id, "a:1") is not None
+    assert resend_lost(factory, LEASE, now=again + dt.timedelta(hours=1)) == []  # running
+
+
+def test_resend_lost_counts_from_a_requeue_not_from_the_job_made(engine: Engine) -> None:
+    lease = Lease(heartbeat=1.0, lease=10.0, attempts=2, resend=5.0)
+    job_id = _queued_job(engine)
+    factory = session_factory(engine)
+    assert claim(factory, job_id, "a:1") is not None
+    later = utcnow() + dt.timedelta(seconds=lease.lease + 1)
+    assert reap(factory, lease, now=later) == [job_id]  # queued and sent again at `later`
+    # made more than `resend` ago, but sent again only 1 s ago: no copy yet
+    assert resend_lost(factory, lease, now=later + dt.timedelta(seconds=1)) == []
+    assert resend_lost(factory, lease, now=later + dt.timedelta(seconds=lease.resend + 1)) == [
+        job_id
+    ]
