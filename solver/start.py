@@ -5,6 +5,7 @@ far as the rules and the re-plan allowance let it."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 
@@ -177,6 +178,8 @@ def first_roster(ctx: BuildCtx, options: SolveOptions, goals: Goals, allowance: 
     # half in all: the search after them needs the rest.
     left = max(0.0, ctx.deadline - time.monotonic())
     hurry, until = time.monotonic() + CONSTRUCT_SHARE * left, time.monotonic() + 0.5 * left
+    if options.deterministic:  # the same work whatever the clock says: the same roster
+        hurry = until = left = math.inf
     if options.previous is not None:
         pairs = _replan_start(ctx, goals, options.previous, allowance, until)
     else:
