@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from roster.formats.exchange import Roster
 from roster.instance import Instance
+from roster.pairs import pair_facts
 from solver.builders import BUILDERS, Penalty
 from solver.construct import Goals
 from solver.context import BuildCtx, create_variables
@@ -110,11 +111,28 @@ def _frozen(instance: Instance, options: SolveOptions) -> Callable[[Any, Any], b
         return None
     keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
     cutoff = options.freeze_before
+    reopened = _reopened(instance, options.previous)
 
     def allowed(doctor: Any, shift: Any) -> bool:
-        return shift.date >= cutoff or (doctor.id, shift.id) in keep
+        return shift.date >= cutoff or shift.id in reopened or (doctor.id, shift.id) in keep
 
     return allowed
+
+
+def _reopened(instance: Instance, previous: Roster) -> set[str]:
+    """Kept shifts (before the freeze date) whose doctor can no longer take them: an absence
+    or exemption entered since, or the doctor gone. Their seat is open to every doctor, so
+    the night before a sick leave that runs into its first morning is staffed, not left
+    empty because it started before the date the leader keeps."""
+    facts = pair_facts(instance)
+    doctor_at = {d.id: i for i, d in enumerate(instance.doctors)}
+    shift_at = {s.id: i for i, s in enumerate(instance.shifts)}
+    reopened: set[str] = set()
+    for a in previous.assignments:
+        di, si = doctor_at.get(a.doctor_id), shift_at.get(a.shift_id)
+        if si is not None and (di is None or facts.static(di, si) is not None):
+            reopened.add(a.shift_id)
+    return reopened
 
 
 def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
