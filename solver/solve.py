@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.pairs import pair_facts
+from roster.sharing import covered_primaries
 from solver.builders import BUILDERS, Penalty
 from solver.construct import Goals
 from solver.context import BuildCtx, create_variables
@@ -98,20 +99,21 @@ REPLAN_PLAN_SECONDS = 15.0
 
 def build(instance: Instance, options: SolveOptions) -> tuple[BuildCtx, dict[str, list[Penalty]]]:
     ctx = BuildCtx(instance)
-    frozen = _frozen(instance, options)
-    create_variables(ctx, frozen)
+    previous, cutoff = options.previous, options.freeze_before
+    reopened = _reopened(instance, previous) if previous is not None and cutoff else set()
+    create_variables(ctx, _frozen(options, reopened))
     penalties = {rule: builder(ctx) for rule, builder in BUILDERS.items()}
-    if options.previous is not None and options.freeze_before is not None:
-        _freeze(ctx, options.previous, options.freeze_before)
+    if previous is not None and cutoff is not None:
+        _freeze(ctx, previous, cutoff, reopened)
     return ctx, penalties
 
 
-def _frozen(instance: Instance, options: SolveOptions) -> Callable[[Any, Any], bool] | None:
+def _frozen(options: SolveOptions, reopened: set[str]) -> Callable[[Any, Any], bool] | None:
+    """Before the freeze date only the previous roster's pairs, but on a reopened shift."""
     if options.previous is None or options.freeze_before is None:
         return None
     keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
     cutoff = options.freeze_before
-    reopened = _reopened(instance, options.previous)
 
     def allowed(doctor: Any, shift: Any) -> bool:
         return shift.date >= cutoff or shift.id in reopened or (doctor.id, shift.id) in keep
@@ -123,22 +125,27 @@ def _reopened(instance: Instance, previous: Roster) -> set[str]:
     """Kept shifts (before the freeze date) whose doctor can no longer take them: an absence
     or exemption entered since, or the doctor gone. Their seat is open to every doctor, so
     the night before a sick leave that runs into its first morning is staffed, not left
-    empty because it started before the date the leader keeps."""
+    empty because it started before the date the leader keeps. The kompetansebakvakter
+    covering such a shift are reopened with it: whether one is needed depends on who takes
+    the seat. A reopened shift is planned afresh as a whole (its other doctors are not held,
+    only kept by the changes stage)."""
     facts = pair_facts(instance)
     doctor_at = {d.id: i for i, d in enumerate(instance.doctors)}
     shift_at = {s.id: i for i, s in enumerate(instance.shifts)}
-    reopened: set[str] = set()
+    reopened: set[int] = set()
     for a in previous.assignments:
         di, si = doctor_at.get(a.doctor_id), shift_at.get(a.shift_id)
         if si is not None and (di is None or facts.static(di, si) is not None):
-            reopened.add(a.shift_id)
-    return reopened
+            reopened.add(si)
+    shifts = instance.shifts
+    backups = {b for b, covers in covered_primaries(shifts).items() if reopened & set(covers)}
+    return {shifts[si].id for si in reopened | backups}
 
 
-def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date) -> None:
+def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date, reopened: set[str]) -> None:
     for a in previous.assignments:
         di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
-        if di is None or si is None or ctx.shifts[si].date >= cutoff:
+        if di is None or si is None or ctx.shifts[si].date >= cutoff or a.shift_id in reopened:
             continue
         var = ctx.x.get((di, si))
         if var is not None:
