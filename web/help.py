@@ -31,6 +31,7 @@ PAGES: dict[str, str] = {
     "kalender": "Kalenderen på telefonen",
     "leger": "Etter publisering: bytter, vaktbørs og regnskap",
     "hva-om": "Hva om …?",
+    "drift": "For den som drifter: installasjon og flere maskiner",
 }
 
 router = APIRouter(include_in_schema=False)
