@@ -393,6 +393,8 @@ class Reaper:
         resubmit: Callable[[int], None],
     ) -> None:
         self.factory, self.lease, self.resubmit = factory, lease, resubmit
+        self.every = max(0.5, min(self.lease.lease / 3, 10.0))
+        self.failing = False
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="vaktplan-reaper", daemon=True)
 
@@ -401,15 +403,29 @@ class Reaper:
         return self
 
     def _run(self) -> None:
-        every = max(0.5, min(self.lease.lease / 3, 10.0))
-        while not self.stop.wait(every):
-            try:
-                for job_id in reap(self.factory, self.lease):
-                    self.resubmit(job_id)
-                for job_id in resend_lost(self.factory, self.lease):
-                    self.resubmit(job_id)
-            except Exception:  # the database or broker is away: try again next round
-                log.warning("reaping jobs failed", exc_info=True)
+        while not self.stop.wait(self.every):
+            self.round()
+
+    def round(self) -> None:
+        """One round. While the database or broker is away it is tried again every round;
+        the log gets the traceback once, a line per round after it, and a line when it
+        works again (an outage of an hour is not 360 tracebacks)."""
+        try:
+            for job_id in reap(self.factory, self.lease):
+                self.resubmit(job_id)
+            for job_id in resend_lost(self.factory, self.lease):
+                self.resubmit(job_id)
+        except Exception as exc:
+            if self.failing:
+                first = str(exc).strip().splitlines()[:1]
+                log.warning("reaping jobs failed again: %s", (first or [type(exc).__name__])[0])
+            else:
+                log.warning("reaping jobs failed; trying every %.0f s", self.every, exc_info=True)
+            self.failing = True
+            return
+        if self.failing:
+            log.warning("reaping jobs works again")
+            self.failing = False
 
     def close(self) -> None:
         self.stop.set()

@@ -172,3 +172,34 @@ def test_resend_lost_counts_from_a_requeue_not_from_the_job_made(engine: Engine)
     assert resend_lost(factory, lease, now=later + dt.timedelta(seconds=lease.resend + 1)) == [
         job_id
     ]
+
+
+def test_reaper_outage_logs_one_traceback_then_a_line_per_round(
+    engine: Engine, caplog: Any
+) -> None:
+    """While the database is away the reaper says so once with the traceback, then one line
+    per round, and once when it works again."""
+    from sqlalchemy.exc import OperationalError
+
+    from web.jobs import Reaper
+
+    real = session_factory(engine)
+    away = [True]
+
+    def factory() -> Any:
+        if away[0]:
+            raise OperationalError("SELECT 1", {}, Exception("connection refused\ndetails"))
+        return real()
+
+    reaper = Reaper(factory, LEASE, lambda job_id: None)  # type: ignore[arg-type]  # not started
+    caplog.set_level("WARNING", logger="web.jobs")
+    for _ in range(3):
+        reaper.round()
+    away[0] = False
+    reaper.round()
+    reaper.round()
+    records = [r for r in caplog.records if r.name == "web.jobs"]
+    assert [r.exc_info is not None for r in records] == [True, False, False, False]
+    assert "connection refused" in records[1].getMessage()
+    assert "details" not in records[1].getMessage()
+    assert records[-1].getMessage() == "reaping jobs works again"
