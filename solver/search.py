@@ -96,13 +96,13 @@ def load_seconds(ctx: BuildCtx) -> float:
     every assignment fixed), times how much slower than its own CPU time the solve has
     run so far (a shared machine: 2.6 on XL at a load average of 8). A run given less
     than this finds nothing. 0 for a model that is not large (a moment there)."""
-    return len(ctx.x) / 100_000 * slowdown(ctx) if large(ctx) else 0.0
+    return loading(ctx) if large(ctx) else 0.0
 
 
 def loading(ctx: BuildCtx) -> float:
-    """What any CP-SAT run costs before it searches, at the same rate as load_seconds, for
-    a model of every size: a stage given less keeps its starting roster (Innherred: 0.4 s
-    went to a run of 0.04 s that found nothing, at the end of a 3 s what-if)."""
+    """What any CP-SAT run costs before it searches, as load_seconds, for a model of every
+    size: a stage given less keeps its starting roster (Innherred: 0.4 s went to a run of
+    0.04 s that found nothing, at the end of a 3 s what-if)."""
     return len(ctx.x) / 100_000 * slowdown(ctx)
 
 

@@ -75,11 +75,20 @@ def make_lis1(id: str = "lis", **kw: Any) -> Doctor:
     return make_doctor(id, kind="lis1", competence=competence, **kw)
 
 
-def make_backup_type(id: str = "bakvakt", covers: tuple[str, ...] = ("kveld",)) -> ShiftType:
-    """A kompetansebakvakt on home standby covering the given shift types, 1 point."""
-    return make_shift_type(
-        id, role="backup_competence", mode="standby", response_minutes=30, covers=covers, points=1
-    )
+def make_backup_type(
+    id: str = "bakvakt", covers: tuple[str, ...] = ("kveld",), **kw: Any
+) -> ShiftType:
+    """A kompetansebakvakt on home standby covering the given shift types, 1 point (its
+    times as the evening's unless given)."""
+    base: dict[str, Any] = {
+        "role": "backup_competence",
+        "mode": "standby",
+        "response_minutes": 30,
+        "covers": covers,
+        "points": 1,
+    }
+    base.update(kw)
+    return make_shift_type(id, **base)
 
 
 def make_shift_type(id: str = "kveld", **kw: Any) -> ShiftType:

@@ -13,11 +13,11 @@ from roster.model import Absence
 from solver.solve import SolveOptions, solve
 from tests.factories import (
     D,
+    make_backup_type,
     make_doctor,
     make_instance,
     make_lis1,
     make_night,
-    make_shift_type,
     override,
     roster_of,
 )
@@ -77,16 +77,8 @@ def test_replan_freeze_keeps_what_its_doctor_can_still_take() -> None:
     assert {p for p in _pairs(PREVIOUS) if p[0] < "2027-01-07"} <= after
 
 
-BACKUP_NIGHT = make_shift_type(
-    "bakvakt-natt",
-    role="backup_competence",
-    period="night",
-    start="23:00",
-    end="08:00",
-    mode="standby",
-    response_minutes=30,
-    covers=("natt",),
-    points=1,
+BACKUP_NIGHT = make_backup_type(
+    "bakvakt-natt", covers=("natt",), period="night", start="23:00", end="08:00"
 )
 WITH_BACKUP = roster_of(
     ("2027-01-04:natt", "d1"),
