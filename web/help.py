@@ -37,6 +37,8 @@ PAGES: dict[str, str] = {
 router = APIRouter(include_in_schema=False)
 
 _LINK = re.compile(r'href="(?:\./)?([a-z\-]+)\.md(#[^"]*)?"')
+#: A link whose text is its file's name ("regler.md"), once it points inside the app.
+_NAMED = re.compile(r'(<a href="/hjelp/([a-z\-]+)(?:#[^"]*)?">)([a-z\-]+)\.md</a>')
 
 
 @functools.cache
@@ -48,6 +50,13 @@ def rendered(name: str) -> Markup:
     html = _LINK.sub(
         lambda m: (
             f'href="/hjelp/{m.group(1)}{m.group(2) or ""}"' if m.group(1) in PAGES else m.group(0)
+        ),
+        html,
+    )
+    # in the app a page is named by its title, not its file
+    html = _NAMED.sub(
+        lambda m: (
+            f"{m.group(1)}{PAGES[m.group(2)]}</a>" if m.group(2) == m.group(3) else m.group(0)
         ),
         html,
     )

@@ -14,9 +14,10 @@ from web.help import PAGES, rendered
 def test_guide_links_to_docs_stay_inside_the_app(name: str) -> None:
     html = str(rendered(name))
     assert not re.findall(r'href="[^"]*\.md[^"]*"', html)
+    assert not re.findall(r">[a-z\-]+\.md</a>", html)  # named by their titles
     for target in re.findall(r'href="/hjelp/([a-z\-]+)', html):
         assert target in PAGES
 
 
 def test_guide_web_links_to_the_operators_page() -> None:
-    assert 'href="/hjelp/drift"' in str(rendered("web"))
+    assert '<a href="/hjelp/drift">' + PAGES["drift"] + "</a>" in str(rendered("web"))
