@@ -21,7 +21,7 @@ from roster.fairness import Basis
 from roster.model import Role
 from roster.rest import duty_rest_short
 from roster.rules import MaxCountParams, MinGapDaysParams
-from roster.targets import categories_of, covered_primaries
+from roster.targets import categories_of
 from solver.context import BuildCtx, Pair
 from solver.plan import CountPlan
 
@@ -160,7 +160,7 @@ class Goals:
         self.points = max(1, sum(s.points * s.doctors for s in ctx.shifts if s.needed_always))
         self.plan = plan
         self.covering: dict[int, list[int]] = defaultdict(list)  # primary -> its back-ups
-        for ti, sis in covered_primaries(ctx.shifts).items():
+        for ti, sis in ctx.covers.items():
             for si in sis:
                 self.covering[si].append(ti)
 

@@ -29,7 +29,6 @@ from roster.targets import (
     CATEGORIES,
     band,
     categories_of,
-    covered_primaries,
     integer_lower_bound,
 )
 from solver.context import BuildCtx
@@ -307,7 +306,7 @@ def _backups(
     roster (each covered duty needs one doctor and is covered by one back-up cell)."""
     exact = True
     covered: dict[int, set[int]] = defaultdict(set)
-    for ti, sis in covered_primaries(ctx.shifts).items():
+    for ti, sis in ctx.covers.items():
         for si in sis:
             covered[cell_of[ti]].add(cell_of[si])
     owners: dict[int, list[int]] = defaultdict(list)

@@ -26,7 +26,6 @@ from ortools.sat.python import cp_model
 from roster.formats.exchange import Roster
 from roster.instance import Instance
 from roster.pairs import pair_facts
-from roster.sharing import covered_primaries
 from solver.builders import BUILDERS, Penalty
 from solver.construct import Goals
 from solver.context import BuildCtx, create_variables
@@ -100,20 +99,19 @@ REPLAN_PLAN_SECONDS = 15.0
 def build(instance: Instance, options: SolveOptions) -> tuple[BuildCtx, dict[str, list[Penalty]]]:
     ctx = BuildCtx(instance)
     previous, cutoff = options.previous, options.freeze_before
-    reopened = _reopened(instance, previous) if previous is not None and cutoff else set()
-    create_variables(ctx, _frozen(options, reopened))
+    if previous is None or cutoff is None:
+        create_variables(ctx)
+        return ctx, {rule: builder(ctx) for rule, builder in BUILDERS.items()}
+    reopened = _reopened(ctx, previous)
+    create_variables(ctx, _frozen(previous, cutoff, reopened))
     penalties = {rule: builder(ctx) for rule, builder in BUILDERS.items()}
-    if previous is not None and cutoff is not None:
-        _freeze(ctx, previous, cutoff, reopened)
+    _freeze(ctx, previous, cutoff, reopened)
     return ctx, penalties
 
 
-def _frozen(options: SolveOptions, reopened: set[str]) -> Callable[[Any, Any], bool] | None:
+def _frozen(previous: Roster, cutoff: dt.date, reopened: set[str]) -> Callable[[Any, Any], bool]:
     """Before the freeze date only the previous roster's pairs, but on a reopened shift."""
-    if options.previous is None or options.freeze_before is None:
-        return None
-    keep = {(a.doctor_id, a.shift_id) for a in options.previous.assignments}
-    cutoff = options.freeze_before
+    keep = {(a.doctor_id, a.shift_id) for a in previous.assignments}
 
     def allowed(doctor: Any, shift: Any) -> bool:
         return shift.date >= cutoff or shift.id in reopened or (doctor.id, shift.id) in keep
@@ -121,7 +119,7 @@ def _frozen(options: SolveOptions, reopened: set[str]) -> Callable[[Any, Any], b
     return allowed
 
 
-def _reopened(instance: Instance, previous: Roster) -> set[str]:
+def _reopened(ctx: BuildCtx, previous: Roster) -> set[str]:
     """Kept shifts (before the freeze date) whose doctor can no longer take them: an absence
     or exemption entered since, or the doctor gone. Their seat is open to every doctor, so
     the night before a sick leave that runs into its first morning is staffed, not left
@@ -129,17 +127,14 @@ def _reopened(instance: Instance, previous: Roster) -> set[str]:
     covering such a shift are reopened with it: whether one is needed depends on who takes
     the seat. A reopened shift is planned afresh as a whole (its other doctors are not held,
     only kept by the changes stage)."""
-    facts = pair_facts(instance)
-    doctor_at = {d.id: i for i, d in enumerate(instance.doctors)}
-    shift_at = {s.id: i for i, s in enumerate(instance.shifts)}
+    facts = pair_facts(ctx.instance)
     reopened: set[int] = set()
     for a in previous.assignments:
-        di, si = doctor_at.get(a.doctor_id), shift_at.get(a.shift_id)
+        di, si = ctx.doctor_index.get(a.doctor_id), ctx.shift_index.get(a.shift_id)
         if si is not None and (di is None or facts.static(di, si) is not None):
             reopened.add(si)
-    shifts = instance.shifts
-    backups = {b for b, covers in covered_primaries(shifts).items() if reopened & set(covers)}
-    return {shifts[si].id for si in reopened | backups}
+    backups = {b for b, covers in ctx.covers.items() if reopened & set(covers)}
+    return {ctx.shifts[si].id for si in reopened | backups}
 
 
 def _freeze(ctx: BuildCtx, previous: Roster, cutoff: dt.date, reopened: set[str]) -> None:

@@ -12,7 +12,6 @@ from collections import defaultdict
 from roster.fairness import Basis
 from roster.formats.exchange import Assignment, Roster
 from roster.model import Role
-from roster.sharing import covered_primaries
 from solver.construct import Goals, construct, deviation
 from solver.context import BuildCtx, Pair
 from solver.moves import fill_holes, keep_agreements, lift, rebalance
@@ -139,7 +138,7 @@ def without_idle_backups(ctx: BuildCtx, pairs: set[Pair]) -> set[Pair]:
     to a doctor who may work alone. The checker has nothing against such a duty, but the
     model does, and a start it rejects leaves the re-plan's stages without a roster (a sick
     leave on Innherred: every stage after coverage found nothing, and 41 duties moved)."""
-    covers = covered_primaries(ctx.shifts)
+    covers = ctx.covers
     needing = {si for di, si in pairs if not ctx.competent.get((di, si), True)}
     return {
         (di, si)

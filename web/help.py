@@ -36,9 +36,18 @@ PAGES: dict[str, str] = {
 
 router = APIRouter(include_in_schema=False)
 
-_LINK = re.compile(r'href="(?:\./)?([a-z\-]+)\.md(#[^"]*)?"')
-#: A link whose text is its file's name ("regler.md"), once it points inside the app.
-_NAMED = re.compile(r'(<a href="/hjelp/([a-z\-]+)(?:#[^"]*)?">)([a-z\-]+)\.md</a>')
+#: A link to another page of the guide, with its text.
+_LINK = re.compile(r'<a href="(?:\./)?([a-z\-]+)\.md(#[^"]*)?">(.*?)</a>')
+
+
+def _inside(m: re.Match[str]) -> str:
+    """A link to a page of the guide points inside the app, and a link named by its file
+    ("regler.md") is named by the page's title."""
+    page, anchor, text = m.groups()
+    if page not in PAGES:
+        return m.group(0)
+    shown = PAGES[page] if text == f"{page}.md" else text
+    return f'<a href="/hjelp/{page}{anchor or ""}">{shown}</a>'
 
 
 @functools.cache
@@ -46,20 +55,7 @@ def rendered(name: str) -> Markup:
     """One page of the guide as HTML (no raw HTML from the file; links to other pages of
     the guide point inside the app)."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    html = md.render((DOCS / f"{name}.md").read_text(encoding="utf-8"))
-    html = _LINK.sub(
-        lambda m: (
-            f'href="/hjelp/{m.group(1)}{m.group(2) or ""}"' if m.group(1) in PAGES else m.group(0)
-        ),
-        html,
-    )
-    # in the app a page is named by its title, not its file
-    html = _NAMED.sub(
-        lambda m: (
-            f"{m.group(1)}{PAGES[m.group(2)]}</a>" if m.group(2) == m.group(3) else m.group(0)
-        ),
-        html,
-    )
+    html = _LINK.sub(_inside, md.render((DOCS / f"{name}.md").read_text(encoding="utf-8")))
     # wide blocks scroll inside the page, and a keyboard reaches what they hide
     html = html.replace("<pre>", '<pre tabindex="0">')
     html = html.replace(
